@@ -1,0 +1,13 @@
+/**
+ * A mistake the user can fix (bad file, bad flag value, wrong shape). The CLI prints its message on
+ * one line and exits with `exitCode`; it never shows a stack trace for these.
+ */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode: number = 1,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
