@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { UserError } from './user-error.js';
+import { UserError } from '../../runtime/errors.js';
 import { registerCommands } from './commands.js';
 
 /** Exit codes: 0 ok, 1 a problem in the user's input, 2 a CLI usage error. */
