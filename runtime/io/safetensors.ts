@@ -496,13 +496,13 @@ function floatTensor(dtype: 'F32' | 'F64', shape: number[], data: ArrayLike<numb
 }
 
 /** An F32 tensor; a Float32Array `data` is used as is (not copied), other numbers are converted; no data = zeros. */
-export function float32Tensor(shape: number[], data?: ArrayLike<number>): Tensor {
-  return floatTensor('F32', shape, data);
+export function float32Tensor(shape: number[], data?: ArrayLike<number>): Tensor & { dtype: 'F32'; data: Float32Array } {
+  return floatTensor('F32', shape, data) as Tensor & { dtype: 'F32'; data: Float32Array };
 }
 
 /** An F64 tensor; a Float64Array `data` is used as is (not copied), other numbers are converted; no data = zeros. */
-export function float64Tensor(shape: number[], data?: ArrayLike<number>): Tensor {
-  return floatTensor('F64', shape, data);
+export function float64Tensor(shape: number[], data?: ArrayLike<number>): Tensor & { dtype: 'F64'; data: Float64Array } {
+  return floatTensor('F64', shape, data) as Tensor & { dtype: 'F64'; data: Float64Array };
 }
 
 function halfToNumber(bits: number): number {

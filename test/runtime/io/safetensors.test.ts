@@ -30,23 +30,10 @@ function makeRandom(s: number): () => number {
 }
 const random = makeRandom(seed);
 
+// The spec's dtype → array type mapping (F16/BF16 as raw bits), written out independently of the code.
 const ARRAY_TYPES: Record<Dtype, new (length: number) => TensorData> = {
-  F64: Float64Array,
-  F32: Float32Array,
-  F16: Uint16Array,
-  BF16: Uint16Array,
-  I64: BigInt64Array,
-  U64: BigUint64Array,
-  I32: Int32Array,
-  U32: Uint32Array,
-  I16: Int16Array,
-  U16: Uint16Array,
-  I8: Int8Array,
-  U8: Uint8Array,
-  BOOL: Uint8Array,
-};
-const BYTE_SIZES: Record<Dtype, number> = {
-  F64: 8, F32: 4, F16: 2, BF16: 2, I64: 8, U64: 8, I32: 4, U32: 4, I16: 2, U16: 2, I8: 1, U8: 1, BOOL: 1,
+  F64: Float64Array, F32: Float32Array, F16: Uint16Array, BF16: Uint16Array, I64: BigInt64Array, U64: BigUint64Array,
+  I32: Int32Array, U32: Uint32Array, I16: Int16Array, U16: Uint16Array, I8: Int8Array, U8: Uint8Array, BOOL: Uint8Array,
 };
 const ALL_DTYPES = Object.keys(ARRAY_TYPES) as Dtype[];
 
@@ -222,9 +209,18 @@ describe('round trip', () => {
     expect(parsed.metadata).toEqual({});
   });
 
+  it('handles names that are Object.prototype properties', () => {
+    const tensors: [string, Tensor][] = [['__proto__', float32Tensor([1], [1])], ['constructor', float32Tensor([1], [2])]];
+    const parsed = parseSafetensors(serializeSafetensors(tensors), 'proto');
+    expect([...parsed.tensors.keys()]).toEqual(['__proto__', 'constructor']);
+    expect(parsed.tensors.get('constructor')!.data[0]).toBe(2);
+    const metadata = parseSafetensors(fileWith('{"__metadata__":{"__proto__":"p"}}'), 'proto').metadata;
+    expect(Object.getOwnPropertyDescriptor(metadata, '__proto__')?.value).toBe('p');
+  });
+
   it('ignores unknown fields in an entry, as the reference does', () => {
     const header = `{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1],"note":{"x":[1,2]}}}`;
-    expect(Array.from(parseSafetensors(fileWith(header, new Uint8Array([9])), 'x').tensors.get('a')!.data)).toEqual([9]);
+    expect(Array.from(parseSafetensors(fileWith(header, new Uint8Array([9])), 'x').tensors.get('a')!.data as Uint8Array)).toEqual([9]);
   });
 
   it('does not mistake braces, commas and quotes inside strings for structure when looking for duplicates', () => {
