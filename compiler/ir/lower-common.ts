@@ -29,7 +29,7 @@ export function layerNorm(ctx: LowerContext, what: string, x: number, weight: st
   });
 }
 
-/** `nn.Linear` from the embedding dim or to it. */
+/** `nn.Linear`: x·Wᵀ (+ b), W stored [out, in]. */
 export function linear(ctx: LowerContext, what: string, x: number, prefix: string, inFeatures: number, outFeatures: number, hasBias: boolean, name: string): number {
   return ctx.b.emit1(ctx.scope, what, 'linear', { inFeatures, outFeatures, bias: hasBias }, [x, ...weightAndBias(prefix, hasBias)], {
     name,
