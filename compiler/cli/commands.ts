@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
+import { registerCheckCommand } from './check.js';
 import { registerCompileCommand } from './compile.js';
 
 /** Every CLI command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
+  registerCheckCommand(program);
   registerCompileCommand(program);
   void program;
 }

@@ -1,0 +1,68 @@
+import type { Command } from 'commander';
+import { UserError } from '../../runtime/errors.js';
+import { checkSource } from '../check/index.js';
+import { closest } from '../check/suggest.js';
+import { renderDiagnostic, type Diagnostic } from '../diagnostics.js';
+import { explainModel, explainModelJson } from '../explain.js';
+import type { ModelSpec } from '../spec.js';
+import { readSourceFile } from './read-source.js';
+
+interface CheckOptions {
+  explain?: boolean;
+  json?: boolean;
+  model?: string;
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
+export function summaryLine(diagnostics: readonly Diagnostic[]): string {
+  const errors = diagnostics.filter((d) => d.severity === 'error').length;
+  return `${plural(errors, 'error')}, ${plural(diagnostics.length - errors, 'warning')}`;
+}
+
+function pickModels(models: ModelSpec[], declared: readonly string[], wanted: string | undefined, file: string): ModelSpec[] {
+  if (wanted === undefined) return models;
+  if (!declared.includes(wanted)) {
+    const guess = closest(wanted, declared);
+    const known = declared.length === 0 ? 'it declares no model' : `it declares ${declared.join(', ')}`;
+    throw new UserError(`${file}: no model named ${wanted}${guess === undefined ? '' : ` (did you mean ${guess}?)`}; ${known}`);
+  }
+  return models.filter((m) => m.name === wanted);
+}
+
+/** Runs `xlstm check`; returns the exit code (1 when there are errors). */
+export function runCheck(file: string, opts: CheckOptions, write: (text: string) => void): number {
+  const text = readSourceFile(file);
+  const result = checkSource(text, file);
+  const models = pickModels(result.models, result.declared, opts.model, file);
+  const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
+  if (opts.json) {
+    const out = {
+      diagnostics: result.diagnostics,
+      summary: { errors, warnings: result.diagnostics.length - errors },
+      models,
+      ...(opts.explain ? { explain: models.map(explainModelJson) } : {}),
+    };
+    write(`${JSON.stringify(out, null, 2)}\n`);
+    return errors > 0 ? 1 : 0;
+  }
+  for (const d of result.diagnostics) write(`${renderDiagnostic(d, result.sources.get(d.span.file))}\n\n`);
+  if (opts.explain) for (const m of models) write(`${explainModel(m)}\n\n`);
+  write(`${file}: ${summaryLine(result.diagnostics)}\n`);
+  return errors > 0 ? 1 : 0;
+}
+
+export function registerCheckCommand(program: Command): void {
+  program
+    .command('check')
+    .description('check a .xlstm file: every mistake with file:line:col, a caret excerpt and a hint')
+    .argument('<file>', 'the .xlstm file')
+    .option('--explain', 'print each resolved model: derived dims, parameters, FLOPs per token, state size')
+    .option('--json', 'print { diagnostics, summary, models[, explain] } as JSON')
+    .option('--model <name>', 'only this model (for --explain and --json)')
+    .action((file: string, opts: CheckOptions) => {
+      process.exitCode = runCheck(file, opts, (s) => process.stdout.write(s));
+    });
+}
