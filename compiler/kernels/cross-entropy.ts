@@ -1,0 +1,128 @@
+import type { KernelBinding, KernelSpec, KernelTarget } from './kernel.js';
+import { buildKernel, f32, u32 } from './wgsl.js';
+import { reductionWorkgroupSize, workgroupReduce } from './workgroup-reduce.js';
+
+/**
+ * Softmax cross-entropy, as `F.cross_entropy(logits, targets)` with the mean reduction
+ * (`golden/README.md`, "Inputs, targets, loss"):
+ *
+ *   rowLoss[r] = logsumexp_v logits[r, v] − logits[r, targets[r]]        (kernel 1, a workgroup per row)
+ *   loss[0]    = (1/rows) Σ_r rowLoss[r]                                   (kernel 2, one workgroup)
+ *
+ * Both reductions pair terms in a fixed order, so the loss is the same bits on every run. With
+ * `gradient`, kernel 1 also writes dLogits = (softmax(logits) − onehot(target)) / rows, the gradient
+ * of the mean loss. A target outside [0, V) (the official ignore_index −1 included) makes its row's
+ * loss, and so the mean, NaN: the official training data never has one, and a silent skip would hide
+ * a data bug.
+ *
+ * Bindings: logits [rows·V], targets [rows] (i32), rowLoss [rows] (scratch), loss [1],
+ * dLogits [rows·V] with `gradient`. Two dispatches, in order.
+ */
+export interface CrossEntropyOptions {
+  rows: number;
+  vocab: number;
+  gradient?: boolean;
+  name?: string;
+  source?: string;
+}
+
+export function crossEntropyKernels(o: CrossEntropyOptions, target: KernelTarget): KernelSpec[] {
+  const { rows, vocab: V } = o;
+  for (const [dim, v] of Object.entries({ rows, V })) {
+    if (!Number.isInteger(v) || v < 1) throw new Error(`cross-entropy: ${dim} must be a positive integer, got ${v}`);
+  }
+  const name = o.name ?? `cross_entropy_${rows}x${V}`;
+  return [rowKernel(o, name, target), meanKernel(o, name, target)];
+}
+
+function rowKernel(o: CrossEntropyOptions, name: string, target: KernelTarget): KernelSpec {
+  const { rows, vocab: V } = o;
+  const vec = V % 4 === 0;
+  const units = vec ? V / 4 : V;
+  const size = reductionWorkgroupSize(units, 256, target.maxComputeInvocationsPerWorkgroup);
+  const passes = o.gradient ? 3 : 2;
+  const view = vec ? { view: 'vec4' as const } : {};
+  const scalar = vec ? 'vec4<f32>' : 'f32';
+  const bindings: KernelBinding[] = [
+    { name: 'logits', access: 'read', type: 'f32', elements: rows * V, ...view },
+    { name: 'targets', access: 'read', type: 'i32', elements: rows },
+    { name: 'rowLoss', access: 'read_write', type: 'f32', elements: rows },
+  ];
+  if (o.gradient) bindings.push({ name: 'dLogits', access: 'read_write', type: 'f32', elements: rows * V, ...view });
+  const lanes = (v: string, combine: string): string => (vec ? `${combine}(${combine}(${v}.x, ${v}.y), ${combine}(${v}.z, ${v}.w))` : v);
+  const body = [
+    'let base = wg * UNITS;',
+    // any element of the row is a valid start for its maximum (invocations past the row repeat one)
+    'var top = logits[base + min(lid, UNITS - 1u)];',
+    'for (var k = lid; k < UNITS; k += WORKGROUP_INVOCATIONS) { top = max(top, logits[base + k]); }',
+    `red[lid] = ${lanes('top', 'max')};`,
+    ...workgroupReduce('red', size, (a, b) => `max(${a}, ${b})`),
+    'let rowMax = red[0];',
+    'workgroupBarrier();',
+    `var total = ${scalar}(0.0);`,
+    `for (var k = lid; k < UNITS; k += WORKGROUP_INVOCATIONS) { total += exp(logits[base + k] - ${scalar}(rowMax)); }`,
+    `red[lid] = ${vec ? 'dot(total, vec4<f32>(1.0))' : 'total'};`,
+    ...workgroupReduce('red', size, (a, b) => `${a} + ${b}`),
+    'let lse = rowMax + log(red[0]);',
+    'let t = targets[wg];',
+    'let valid = t >= 0 && t < i32(V);',
+    'if (lid == 0u) {',
+    '  let at = wg * V + u32(clamp(t, 0, i32(V) - 1));',
+    `  let picked = ${vec ? 'logits[at / 4u][at % 4u]' : 'logits[at]'};`,
+    // A NaN constant is a WGSL compile error, so the bits become a run-time value through `t`.
+    '  rowLoss[wg] = select(bitcast<f32>(0x7fc00000u | (u32(t) & 0u)), lse - picked, valid);',
+    '}',
+  ];
+  if (o.gradient) {
+    const index = vec ? 'vec4<i32>(4 * i32(k)) + vec4<i32>(0, 1, 2, 3)' : 'i32(k)';
+    body.push(
+      'for (var k = lid; k < UNITS; k += WORKGROUP_INVOCATIONS) {',
+      `  let hit = select(${scalar}(0.0), ${scalar}(INV_ROWS), ${index} == ${vec ? 'vec4<i32>(t)' : 't'});`,
+      `  dLogits[base + k] = exp(logits[base + k] - ${scalar}(lse)) * INV_ROWS - hit;`,
+      '}',
+    );
+  }
+  return buildKernel(
+    {
+      name: `${name}_rows`,
+      ...(o.source !== undefined ? { source: o.source } : {}),
+      summary: `rowLoss[r] = logsumexp(logits[r, :]) - logits[r, targets[r]] for ${rows} rows of ${V}${o.gradient ? ', and dLogits' : ''}`,
+      bindings,
+      constants: { UNITS: u32(units), V: u32(V), INV_ROWS: f32(1 / rows) },
+      workgroupVars: { red: `array<f32, ${size}>` },
+      workgroupSize: size,
+      workgroups: rows,
+      loopIterations: passes * (Math.ceil(units / size) + 1),
+      body,
+    },
+    target,
+  );
+}
+
+function meanKernel(o: CrossEntropyOptions, name: string, target: KernelTarget): KernelSpec {
+  const size = reductionWorkgroupSize(o.rows, 256, target.maxComputeInvocationsPerWorkgroup);
+  return buildKernel(
+    {
+      name: `${name}_mean`,
+      ...(o.source !== undefined ? { source: o.source } : {}),
+      summary: `loss = mean of rowLoss over ${o.rows} rows (fixed summation order)`,
+      bindings: [
+        { name: 'rowLoss', access: 'read', type: 'f32', elements: o.rows },
+        { name: 'loss', access: 'read_write', type: 'f32', elements: 1 },
+      ],
+      constants: { ROWS: u32(o.rows), INV_ROWS: f32(1 / o.rows) },
+      workgroupVars: { red: `array<f32, ${size}>` },
+      workgroupSize: size,
+      workgroups: 1,
+      loopIterations: Math.ceil(o.rows / size) + 1,
+      body: [
+        'var total = 0.0;',
+        'for (var r = lid; r < ROWS; r += WORKGROUP_INVOCATIONS) { total += rowLoss[r]; }',
+        'red[lid] = total;',
+        ...workgroupReduce('red', size, (a, b) => `${a} + ${b}`),
+        'if (lid == 0u) { loss[0] = red[0] * INV_ROWS; }',
+      ],
+    },
+    target,
+  );
+}
