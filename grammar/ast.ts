@@ -66,6 +66,8 @@ export interface Section {
   arg?: Expr;
   body: Statement[];
   span: Span;
+  /** Set when a syntax error cost this section part of its header or body (see grammar/cst-to-ast.ts). */
+  incomplete?: boolean;
 }
 
 export type Statement = LetDecl | Property | Section;
@@ -76,6 +78,8 @@ export interface ModelDecl {
   extends?: Name;
   body: Statement[];
   span: Span;
+  /** Set when a syntax error cost this model part of its header or body (see grammar/cst-to-ast.ts). */
+  incomplete?: boolean;
 }
 
 export interface ImportDecl {
