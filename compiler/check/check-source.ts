@@ -43,6 +43,7 @@ export function checkWith(parse: ParseFn, text: string, file: string, readFile?:
   const models: ModelSpec[] = [];
   for (const decl of root.ast.models) {
     const merged = graph.resolve(decl);
+    if (!merged.complete) continue;
     const modelReport = diagnostics.reporter();
     const validated = validateModel(merged.node, modelReport);
     const clean =

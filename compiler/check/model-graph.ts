@@ -9,6 +9,8 @@ export interface MergedModel {
   node: ConfigNode;
   /** The model and the bases it extends, nearest first. */
   chain: ModelDecl[];
+  /** False when a base is unknown or in a cycle: the model is then not validated (it would only report what the base lacks). */
+  complete: boolean;
 }
 
 /**
@@ -30,7 +32,7 @@ export class ModelGraph {
     const done = this.merged.get(decl);
     if (done !== undefined) return done;
     const own = this.body(decl);
-    let result: MergedModel = { node: own, chain: [decl] };
+    let result: MergedModel = { node: own, chain: [decl], complete: decl.extends === undefined };
     const baseName = decl.extends;
     if (baseName !== undefined) {
       const file = this.program.fileOf(decl);
@@ -43,7 +45,7 @@ export class ModelGraph {
         this.report(ISSUES.extendsCycle, `extends cycle: ${cycle.join(' → ')}`, baseName.span, 'a model cannot be its own base');
       } else {
         const b = this.resolve(base, [...visiting, decl]);
-        result = { node: mergeNodes(b.node, own), chain: [decl, ...b.chain] };
+        result = { node: mergeNodes(b.node, own), chain: [decl, ...b.chain], complete: b.complete };
       }
     }
     this.merged.set(decl, result);
