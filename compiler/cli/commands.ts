@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
 import { registerCheckCommand } from './check.js';
 import { registerCompileCommand } from './compile.js';
+import { registerImportConfigCommand } from './import-config.js';
 
 /** Every CLI command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
   registerCheckCommand(program);
   registerCompileCommand(program);
+  registerImportConfigCommand(program);
   void program;
 }

@@ -1,0 +1,28 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT = join(import.meta.dirname, '..', '..', '..');
+const BIN = join(ROOT, 'bin', 'xlstm.js');
+
+export interface CliRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Fails early with a clear message when the CLI has not been built (`npm test` builds first). */
+export function requireBuilt(command: string): void {
+  if (!existsSync(join(ROOT, 'dist', 'compiler', 'cli', `${command}.js`))) throw new Error('build first: npx tsc -p tsconfig.build.json');
+}
+
+/** Runs the built `xlstm` CLI in `cwd`, as a user would. */
+export function runXlstm(cwd: string, ...args: string[]): CliRun {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: 'utf8' });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The non-empty lines of an output. */
+export function lines(text: string): string[] {
+  return text.split('\n').filter((l) => l !== '');
+}
