@@ -1,7 +1,7 @@
 import type { Span } from '../../grammar/ast.js';
 import { intHint, reportUndefined } from './evaluate.js';
 import { ISSUES, type Report } from './issues.js';
-import type { KeySchema, NumberRange, ValueType } from './schema.js';
+import { scopesWithKey, type KeySchema, type NumberRange, type ValueType } from './schema.js';
 import { didYouMean, joinHints, listWords } from './suggest.js';
 import { formatFloat, showValue, typeName, type CallArgValue, type Value } from './values.js';
 
@@ -65,7 +65,9 @@ function coerceTo(v: Value, key: string, type: ValueType, report: Report): Coerc
 
 function mismatch(v: Value, key: string, type: ValueType, report: Report, hint?: string): undefined {
   if (v.type === 'ident' && type.kind !== 'bool' && type.kind !== 'enum') {
-    reportUndefined(v.name, v.span, v.scope, report);
+    // `embed` followed by `context 16` on the next line reads as `embed context`: say so
+    const lostValue = scopesWithKey(v.name).length > 0 ? `\`${v.name}\` is a key: does \`${key}\` lack its value?` : undefined;
+    reportUndefined(v.name, v.span, v.scope, report, lostValue);
     return undefined;
   }
   report(ISSUES.typeMismatch, `\`${key}\` expects ${describeType(type)}, got ${typeName(v)} \`${showValue(v)}\``, v.span, hint);

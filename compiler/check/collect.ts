@@ -55,9 +55,18 @@ function unknownKey(key: string, span: Span, scopeName: ScopeName, opts: Collect
   const hint = joinHints(
     suggestion,
     elsewhere.length > 0 ? `\`${key}\` is a key of ${listWords(elsewhere.map((x) => (x === 'model' ? 'the model body' : `${x} { }`)))}` : undefined,
+    scopeName === 'block' ? blockOverrideHint(key, elsewhere) : undefined,
     suggestion === undefined && elsewhere.length === 0 && known.length > 0 ? `${where(scopeName, inBlock)} takes ${listWords(known)}` : undefined,
   );
   opts.report(ISSUES.unknownKey, `unknown key \`${key}\` in ${where(scopeName, inBlock)}`, span, hint);
+}
+
+/** `heads` directly in `block N { }`: show where it goes inside the override. */
+function blockOverrideHint(key: string, scopes: readonly string[]): string | undefined {
+  const path = scopes.includes('mlstm') ? 'mlstm' : scopes.includes('slstm') ? 'slstm' : scopes.includes('ffn') ? 'slstm { ffn' : undefined;
+  if (path === undefined) return undefined;
+  const close = path.includes('{') ? ' } }' : ' }';
+  return `a block override holds layer sections: \`block N { ${path} { ${key} ..${close} }\``;
 }
 
 function where(scopeName: ScopeName, inBlock: boolean): string {

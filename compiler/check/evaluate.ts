@@ -7,12 +7,12 @@ import { formatFloat, relocate, showValue, typeName, type Value } from './values
 type NumberValue = Extract<Value, { type: 'int' | 'float' }>;
 type BinaryOp = Extract<Expr, { kind: 'binary' }>['op'];
 
-/** Reports a name that no visible `let` defines, with "did you mean" or "declared later". */
-export function reportUndefined(name: string, span: Span, scope: Scope, report: Report): void {
+/** Reports a name that no visible `let` defines, with "declared later", "did you mean" or `fallbackHint`. */
+export function reportUndefined(name: string, span: Span, scope: Scope, report: Report, fallbackHint?: string): void {
   const later = scope.declaredLater(name);
   const hint = later
     ? `\`${name}\` is defined later, at line ${later.span.line}; move that \`let\` above this use`
-    : didYouMean(name, scope.names());
+    : (didYouMean(name, scope.names()) ?? fallbackHint);
   report(ISSUES.undefinedName, `undefined name \`${name}\``, span, hint);
 }
 

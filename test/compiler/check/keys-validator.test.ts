@@ -7,6 +7,12 @@ describe('keys and sections', () => {
     expectDiagnostic(model('mlstm { num_heads 2 }'), 'E105', 'num_heads', 'the official `num_heads` is written `heads` here');
     expectDiagnostic(model('heads 4'), 'E105', 'heads', 'is a key of mlstm { } or slstm { }');
     expectDiagnostic(model('zzz 1'), 'E105', 'zzz', 'a model body takes vocab, embed');
+    expectDiagnostic(model('block 1 { heads 2 }'), 'E105', 'heads', 'a block override holds layer sections: `block N { mlstm { heads .. } }`');
+    expectDiagnostic(model('block 1 { act relu }'), 'E105', 'act', '`block N { slstm { ffn { act .. } } }`');
+  });
+
+  it('E101: a key read as a value (the previous key lost its value across a line break)', () => {
+    expectDiagnostic('model M {\n  vocab 32\n  embed\n  context 16 blocks 2\n}\n', 'E101', 'context', '`context` is a key: does `embed` lack its value?');
   });
 
   it('E105: model-wide keys cannot be set in a block override', () => {
