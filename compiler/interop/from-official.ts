@@ -5,12 +5,13 @@
  * project cannot build, naming the field path in each message.
  */
 
-import type { BlockSpec, MlstmSpec, ModelSpec, SlstmSpec, TrainSpec } from '../spec.js';
+import type { BlockSpec, MlstmSpec, ModelSpec, SlstmSpec } from '../spec.js';
 import { describeValue, ImportProblems, joinPath } from './import-problems.js';
 import { checkDropout, mlstmFromOfficial, slstmFromOfficial, type TopLevelCopies } from './official-layers.js';
 import { LM_MODEL_FIELDS } from './official-schema.js';
 import { isMapping, readFields, type FieldValues, type GivenDerived } from './read-fields.js';
 import { OFFICIAL_LAYER_NORM_EPS, OFFICIAL_MLSTM_CELL_EPS, officialConfigFromSpec } from './to-official.js';
+import { defaultTrainSpec } from './train-keys.js';
 
 export interface OfficialImport {
   spec?: ModelSpec;
@@ -22,25 +23,6 @@ export interface OfficialImport {
 export interface OfficialImportOptions {
   /** Where the config sits in its document (e.g. "model" for an experiments file), prefixed to paths. */
   path?: string;
-}
-
-/** language.md's `train { }` defaults; an official model config says nothing about training. */
-export function defaultTrainSpec(seqLen: number): TrainSpec {
-  return {
-    optimizer: 'adamw',
-    lr: 1e-3,
-    weightDecay: 0.1,
-    betas: [0.9, 0.95],
-    eps: 1e-8,
-    batch: 16,
-    clip: 1.0,
-    warmup: 100,
-    schedule: 'cosine',
-    minLrRatio: 0.1,
-    steps: 1000,
-    gradAccum: 1,
-    seqLen,
-  };
 }
 
 function checkTopLevel(top: FieldValues, at: (name: string) => string, problems: ImportProblems): void {

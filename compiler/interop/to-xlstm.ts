@@ -4,12 +4,13 @@
  * dict through each key's `official` field name, so this file holds no second field mapping.
  */
 
-import type { ModelSpec, TrainSpec } from '../spec.js';
+import type { ModelSpec } from '../spec.js';
 import { ratioPlacement } from '../check/placement.js';
 import { SCHEMA, type KeySchema, type ScopeName, type ValueType } from '../check/schema.js';
 import { formatFloat } from '../check/values.js';
 import { deepEqual } from './deep-equal.js';
 import { officialBlockConfigsFromSpec, officialConfigFromSpec } from './to-official.js';
+import { trainKeyValues } from './train-keys.js';
 
 export interface XlstmSourceOptions {
   /** What the model was imported from, for the header comment (e.g. `configs/run.yaml`). */
@@ -67,24 +68,6 @@ function officialValues(scope: ScopeName, official: Dict): Values {
     if (schema.official !== undefined && Object.hasOwn(official, schema.official)) out[key] = official[schema.official];
   }
   return out;
-}
-
-function trainValues(t: TrainSpec): Values {
-  return {
-    optimizer: t.optimizer,
-    lr: t.lr,
-    weight_decay: t.weightDecay,
-    betas: t.betas,
-    eps: t.eps,
-    batch: t.batch,
-    clip: t.clip,
-    warmup: t.warmup,
-    schedule: t.schedule,
-    min_lr_ratio: t.minLrRatio,
-    steps: t.steps,
-    grad_accum: t.gradAccum,
-    seq_len: t.seqLen,
-  };
 }
 
 /** `name { lines }`, or nothing when there is nothing to say and the section may be left out. */
@@ -205,7 +188,7 @@ export function xlstmSourceFromSpec(spec: ModelSpec, options: XlstmSourceOptions
   if (!isModelName(spec.name)) throw new Error(`xlstmSourceFromSpec: ${JSON.stringify(spec.name)} cannot name a model`);
   const writeAll = options.writeDefaults === true;
   const official = officialConfigFromSpec(spec);
-  const trainLines = keyLines('train', trainValues(spec.train), (key, s) => (s.defaultFrom === 'context' ? spec.contextLength : s.default), writeAll);
+  const trainLines = keyLines('train', trainKeyValues(spec.train), (key, s) => (s.defaultFrom === 'context' ? spec.contextLength : s.default), writeAll);
   // a blank line between the model's keys, its layer sections, block overrides and training
   const groups = [
     modelKeyLines(spec, official, writeAll),
