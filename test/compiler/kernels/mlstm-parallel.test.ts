@@ -1,0 +1,79 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { KernelTarget } from '../../../compiler/kernels/kernel.js';
+import { mlstmParallelCarryElements, mlstmParallelKernels, type MlstmParallelOptions } from '../../../compiler/kernels/mlstm-parallel.js';
+import { bindAll } from '../../../runtime/exec/executor.js';
+import { mlstmParallelForward } from '../../../runtime/reference/ops/mlstm-parallel.js';
+import { openGpuKit, relativeError, testRng, type GpuKit } from '../../runtime/gpu/gpu-test-kit.js';
+import { DeviceTensors } from './device-tensors.js';
+import { randomMlstmInputs } from './mlstm-inputs.js';
+
+let kit: GpuKit;
+beforeAll(async () => {
+  kit = await openGpuKit();
+});
+afterAll(() => kit?.close());
+
+const EPS = 1e-6;
+
+async function check(o: MlstmParallelOptions, target: KernelTarget = kit.target, fMean = 2): Promise<{ error: number; seed: number; kernels: number }> {
+  const { seed, rng } = testRng();
+  const dims = { batch: o.batch, time: o.time, heads: o.heads, headDim: o.headDim };
+  const x = randomMlstmInputs(rng, dims, fMean);
+  const kernels = mlstmParallelKernels(o, target);
+  const t = new DeviceTensors(kit.exec);
+  t.input('qkv', x.qkv);
+  t.input('igate', x.igate);
+  t.input('fgate', x.fgate);
+  const h = t.output('h', o.batch * o.time * o.heads * o.headDim);
+  const carry = mlstmParallelCarryElements(o, target);
+  if (carry) t.output('carry', carry);
+  const [out] = await kit.exec.run(bindAll(kernels, t.map), { read: [h] });
+  for (const k of kernels) expect(k.loopIterations).toBeLessThanOrEqual(target.maxLoopIterationsPerInvocation);
+  const expected = mlstmParallelForward(x.ref, dims, o.eps ?? EPS);
+  return { error: relativeError(out!, expected), seed, kernels: kernels.length };
+}
+
+describe('mLSTM parallel cell kernel against the float64 reference', () => {
+  it.each([
+    [1, 1, 1, 4],
+    [2, 2, 8, 16],
+    [2, 2, 16, 33],
+    [1, 3, 5, 21],
+    [2, 2, 32, 70],
+    [1, 1, 12, 7],
+    [1, 2, 64, 40],
+    [1, 1, 100, 19],
+  ])('B=%i NH=%i DH=%i T=%i', async (batch, heads, headDim, time) => {
+    const r = await check({ batch, heads, headDim, time });
+    expect(r.kernels).toBe(1);
+    expect(r.error, `seed ${r.seed}`).toBeLessThan(1e-4);
+  });
+
+  it.each([[3], [5], [8]])('with %i-row tiles (T=37 does not divide them)', async (tile) => {
+    const r = await check({ batch: 2, heads: 2, headDim: 8, time: 37, tile });
+    expect(r.error, `seed ${r.seed}`).toBeLessThan(1e-4);
+  });
+
+  it('with strong forgetting (row maxima far below zero) and with eps = 0', async () => {
+    const forget = await check({ batch: 2, heads: 2, headDim: 8, time: 50 }, kit.target, -3);
+    expect(forget.error, `seed ${forget.seed}`).toBeLessThan(1e-4);
+    const noEps = await check({ batch: 1, heads: 2, headDim: 12, time: 30, eps: 0 });
+    expect(noEps.error, `seed ${noEps.seed}`).toBeLessThan(1e-4);
+  });
+
+  it('splits the key walk over dispatches, carrying the running state, when the loop cap is small', async () => {
+    const small = { ...kit.target, maxLoopIterationsPerInvocation: 100 };
+    const r = await check({ batch: 2, heads: 2, headDim: 8, time: 61, tile: 4 }, small);
+    expect(r.kernels).toBeGreaterThan(2);
+    expect(r.error, `seed ${r.seed}`).toBeLessThan(1e-4);
+    const odd = await check({ batch: 1, heads: 1, headDim: 6, time: 45, tile: 5 }, { ...small, maxLoopIterationsPerInvocation: 120 });
+    expect(odd.kernels).toBeGreaterThan(2);
+    expect(odd.error, `seed ${odd.seed}`).toBeLessThan(1e-4);
+  });
+
+  it('is correct where a naive per-row loop over keys × DH would pass the device loop cap', async () => {
+    // 2100 keys × 32 features = 67,200 iterations for the last row of a naive kernel.
+    const r = await check({ batch: 1, heads: 1, headDim: 32, time: 2100 });
+    expect(r.error, `seed ${r.seed}`).toBeLessThan(1e-4);
+  });
+});
