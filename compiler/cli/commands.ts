@@ -2,11 +2,13 @@ import type { Command } from 'commander';
 import { registerCheckCommand } from './check.js';
 import { registerCompileCommand } from './compile.js';
 import { registerImportConfigCommand } from './import-config.js';
+import { registerFmtCommand } from './fmt.js';
 
 /** Every CLI command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
   registerCheckCommand(program);
   registerCompileCommand(program);
   registerImportConfigCommand(program);
+  registerFmtCommand(program);
   void program;
 }
