@@ -1,24 +1,16 @@
 import type { CstNode, IToken } from 'chevrotain';
 import type { Diagnostic } from '../compiler/diagnostics.js';
-import type { Expr, ImportDecl, LetDecl, ModelDecl, Name, Section, SourceFile, Span, Statement } from './ast.js';
-import { childNode, childNodes, childToken, firstAtOrAfter, nodeStart, tokenAtOrAfter, tokenEnd } from './cst-access.js';
+import type { Expr, ImportDecl, LetDecl, ModelDecl, Name, Section, SourceFile, Statement } from './ast.js';
+import { childNode, childNodes, childToken, nodeStart, tokenEnd } from './cst-access.js';
 import { ExpressionBuilder } from './cst-expressions.js';
 import { stringValue } from './lexer.js';
-import type { LineIndex } from './line-index.js';
 import { describeToken } from './syntax-messages.js';
+import { SyntaxReporter, type AstContext } from './syntax-reporter.js';
 import { strayHint } from './stray-hints.js';
 import { Colon, Equals } from './tokens.js';
 
 /** More operators in one value could make the AST too deep for recursive consumers; no real model needs a tenth of it. */
 export const MAX_OPERATORS = 256;
-
-export interface AstContext {
-  index: LineIndex;
-  /** Significant tokens, for naming what was found where something was expected. */
-  tokens: IToken[];
-  /** Sorted offsets of every lexer and parser error: a property or `let` containing one is dropped. */
-  errorOffsets: number[];
-}
 
 type Built<T> = T | undefined;
 
@@ -29,11 +21,16 @@ type Built<T> = T | undefined;
  * `incomplete` when a statement of its body or a part of its header was lost.
  */
 export class AstBuilder {
-  readonly diagnostics: Diagnostic[] = [];
+  private readonly syntax: SyntaxReporter;
   private readonly exprs: ExpressionBuilder;
 
   constructor(private readonly ctx: AstContext) {
-    this.exprs = new ExpressionBuilder(ctx.index, (code, message, span, hint) => this.error(code, message, span, hint));
+    this.syntax = new SyntaxReporter(ctx);
+    this.exprs = new ExpressionBuilder(ctx.index, (code, message, span, hint) => this.syntax.error(code, message, span, hint));
+  }
+
+  get diagnostics(): Diagnostic[] {
+    return this.syntax.diagnostics;
   }
 
   sourceFile(cst: CstNode | undefined, text: string, comments: SourceFile['comments']): SourceFile {
@@ -43,8 +40,8 @@ export class AstBuilder {
     for (const n of childNodes(cst, 'letDecl')) push(file.lets, this.letDecl(n));
     for (const n of childNodes(cst, 'modelDecl')) push(file.models, this.modelDecl(n));
     for (const n of childNodes(cst, 'topStray')) {
-      const first = this.tokenAfter(nodeStart(n));
-      this.error('E022', `unexpected ${describeToken(first)} at top level; expected \`model\`, \`let\` or \`import\``, this.spanOfToken(first), strayHint(first, 'top'));
+      const first = this.syntax.tokenAfter(nodeStart(n));
+      this.syntax.error('E022', `unexpected ${describeToken(first)} at top level; expected \`model\`, \`let\` or \`import\``, this.syntax.spanOfToken(first), strayHint(first, 'top'));
     }
     return file;
   }
@@ -53,8 +50,8 @@ export class AstBuilder {
     const kw = childToken(n, 'Import');
     const path = childToken(n, 'AnyString');
     if (kw === undefined) return undefined;
-    if (path === undefined) return this.expected('a quoted path', kw, `\`import\``, 'e.g. `import "base.xlstm"`');
-    if (this.hasError(kw.startOffset, tokenEnd(path))) return undefined;
+    if (path === undefined) return this.syntax.expected('a quoted path', kw, `\`import\``, 'e.g. `import "base.xlstm"`');
+    if (this.syntax.hasError(kw.startOffset, tokenEnd(path))) return undefined;
     return { kind: 'import', path: stringValue(path), span: this.ctx.index.span(kw.startOffset, tokenEnd(path)) };
   }
 
@@ -63,12 +60,12 @@ export class AstBuilder {
     const name = childToken(n, 'Identifier');
     const valueNode = childNode(n, 'expression');
     if (kw === undefined) return undefined;
-    if (name === undefined) return this.expected('a name', kw, '`let`');
+    if (name === undefined) return this.syntax.expected('a name', kw, '`let`');
     const eq = childToken(n, 'Equals');
-    if (eq === undefined) return this.expected('`=`', name, `\`let ${name.image}\``);
-    if (valueNode === undefined) return this.expected('a value', eq, `\`let ${name.image} =\``, undefined, 'E020');
+    if (eq === undefined) return this.syntax.expected('`=`', name, `\`let ${name.image}\``);
+    if (valueNode === undefined) return this.syntax.expected('a value', eq, `\`let ${name.image} =\``, undefined, 'E020');
     const value = this.topExpression(valueNode);
-    if (value === undefined || this.hasError(kw.startOffset, value.span.endOffset)) return undefined;
+    if (value === undefined || this.syntax.hasError(kw.startOffset, value.span.endOffset)) return undefined;
     return { kind: 'let', name: this.name(name), value, span: this.ctx.index.span(kw.startOffset, value.span.endOffset) };
   }
 
@@ -76,12 +73,12 @@ export class AstBuilder {
     const kw = childToken(n, 'Model');
     const name = childToken(n, 'name');
     if (kw === undefined) return undefined;
-    if (name === undefined) return this.expected('a model name', kw, '`model`');
+    if (name === undefined) return this.syntax.expected('a model name', kw, '`model`');
     let incomplete = false;
     const ext = childToken(n, 'Extends');
     const base = childToken(n, 'base');
     if (ext !== undefined && base === undefined) {
-      this.expected('the name of a model', ext, '`extends`');
+      this.syntax.expected('the name of a model', ext, '`extends`');
       incomplete = true;
     }
     const header = base !== undefined ? `\`model ${name.image} extends ${base.image}\`` : `\`model ${name.image}\``;
@@ -89,7 +86,7 @@ export class AstBuilder {
     const model: ModelDecl = { kind: 'model', name: this.name(name), body: [], span: this.ctx.index.span(kw.startOffset, tokenEnd(base ?? name)) };
     if (base !== undefined) model.extends = this.name(base);
     if (blockNode === undefined) {
-      this.expected('`{`', base ?? name, header);
+      this.syntax.expected('`{`', base ?? name, header);
       model.incomplete = true;
       return model;
     }
@@ -111,9 +108,9 @@ export class AstBuilder {
     let silentStrayAt = -1;
     for (const item of items) {
       if (item.name === 'bodyStray') {
-        const first = this.tokenAfter(nodeStart(item));
+        const first = this.syntax.tokenAfter(nodeStart(item));
         if (first?.startOffset !== silentStrayAt) {
-          this.error('E022', `unexpected ${describeToken(first)}; expected a property, a section or \`let\``, this.spanOfToken(first), strayHint(first, 'body'));
+          this.syntax.error('E022', `unexpected ${describeToken(first)}; expected a property, a section or \`let\``, this.syntax.spanOfToken(first), strayHint(first, 'body'));
         }
         incomplete = true;
         continue;
@@ -138,7 +135,7 @@ export class AstBuilder {
     if (key === undefined) return undefined;
     if (blockNode !== undefined) {
       const open = childToken(blockNode, 'LBrace');
-      const argOk = valueNode === undefined || !this.hasError(key.startOffset, open?.startOffset ?? Infinity);
+      const argOk = valueNode === undefined || !this.syntax.hasError(key.startOffset, open?.startOffset ?? Infinity);
       const arg = valueNode !== undefined && argOk ? this.topExpression(valueNode) : undefined;
       const body = this.block(blockNode);
       const section: Section = { kind: 'section', key: this.name(key), body: body.statements, span: this.ctx.index.span(key.startOffset, body.end) };
@@ -147,12 +144,12 @@ export class AstBuilder {
       return section;
     }
     if (valueNode === undefined) {
-      const next = this.tokenAfter(tokenEnd(key));
-      this.expected('a value', key, `\`${key.image}\``, valueHint(next), 'E020');
+      const next = this.syntax.tokenAfter(tokenEnd(key));
+      this.syntax.expected('a value', key, `\`${key.image}\``, valueHint(next), 'E020');
       return { valueless: next?.startOffset ?? -1 };
     }
     const value = this.topExpression(valueNode);
-    if (value === undefined || this.hasError(key.startOffset, value.span.endOffset)) return undefined;
+    if (value === undefined || this.syntax.hasError(key.startOffset, value.span.endOffset)) return undefined;
     return { kind: 'property', key: this.name(key), value, span: this.ctx.index.span(key.startOffset, value.span.endOffset) };
   }
 
@@ -161,41 +158,14 @@ export class AstBuilder {
     this.exprs.operators = 0;
     const e = this.exprs.expression(n);
     if (e !== undefined && this.exprs.operators > MAX_OPERATORS) {
-      this.error('E023', `expression has ${this.exprs.operators} operators; the limit is ${MAX_OPERATORS}`, e.span, 'split it into `let` constants');
+      this.syntax.error('E023', `expression has ${this.exprs.operators} operators; the limit is ${MAX_OPERATORS}`, e.span, 'split it into `let` constants');
       return undefined;
     }
     return e;
   }
 
-  /** Reports "expected WHAT after AFTER, found X" at the token following `prev`. */
-  private expected(what: string, prev: IToken, after: string, hint?: string, code = 'E021'): undefined {
-    const next = this.tokenAfter(tokenEnd(prev));
-    const span = next !== undefined ? this.spanOfToken(next) : this.ctx.index.span(tokenEnd(prev), tokenEnd(prev));
-    this.error(code, `expected ${what} after ${after}, found ${describeToken(next)}`, span, hint);
-    return undefined;
-  }
-
-  private error(code: string, message: string, span: Span, hint?: string): void {
-    this.diagnostics.push(hint === undefined ? { severity: 'error', code, message, span } : { severity: 'error', code, message, span, hint });
-  }
-
-  private hasError(start: number, end: number): boolean {
-    const offsets = this.ctx.errorOffsets;
-    const i = firstAtOrAfter(offsets, (o) => o, start);
-    return i < offsets.length && offsets[i] < end;
-  }
-
-  private tokenAfter(offset: number): IToken | undefined {
-    return tokenAtOrAfter(this.ctx.tokens, offset);
-  }
-
-  private spanOfToken(t: IToken | undefined): Span {
-    const at = t === undefined ? this.ctx.index.text.length : t.startOffset;
-    return this.ctx.index.span(at, t === undefined ? at : tokenEnd(t));
-  }
-
   private name(t: IToken): Name {
-    return { text: t.image, span: this.spanOfToken(t) };
+    return { text: t.image, span: this.syntax.spanOfToken(t) };
   }
 }
 
