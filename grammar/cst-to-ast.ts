@@ -41,6 +41,7 @@ export class AstBuilder {
     for (const n of childNodes(cst, 'modelDecl')) push(file.models, this.modelDecl(n));
     for (const n of childNodes(cst, 'topStray')) {
       const first = this.syntax.tokenAfter(nodeStart(n));
+      if (this.syntax.continuesError(first)) continue;
       this.syntax.error('E022', `unexpected ${describeToken(first)} at top level; expected \`model\`, \`let\` or \`import\``, this.syntax.spanOfToken(first), strayHint(first, 'top'));
     }
     return file;
@@ -109,7 +110,7 @@ export class AstBuilder {
     for (const item of items) {
       if (item.name === 'bodyStray') {
         const first = this.syntax.tokenAfter(nodeStart(item));
-        if (first?.startOffset !== silentStrayAt) {
+        if (first?.startOffset !== silentStrayAt && !this.syntax.continuesError(first)) {
           this.syntax.error('E022', `unexpected ${describeToken(first)}; expected a property, a section or \`let\``, this.syntax.spanOfToken(first), strayHint(first, 'body'));
         }
         incomplete = true;
@@ -145,7 +146,8 @@ export class AstBuilder {
     }
     if (valueNode === undefined) {
       const next = this.syntax.tokenAfter(tokenEnd(key));
-      this.syntax.expected('a value', key, `\`${key.image}\``, valueHint(next), 'E020');
+      // an error on the key itself means recovery restarted here; the missing value is part of that error
+      if (!this.syntax.hasError(key.startOffset, tokenEnd(key))) this.syntax.expected('a value', key, `\`${key.image}\``, valueHint(next), 'E020');
       return { valueless: next?.startOffset ?? -1 };
     }
     const value = this.topExpression(valueNode);

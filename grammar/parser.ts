@@ -1,9 +1,9 @@
-import { EOF, type IToken } from 'chevrotain';
+import { EOF, type IRecognitionException, type IToken } from 'chevrotain';
 import type { Diagnostic } from '../compiler/diagnostics.js';
 import { sortDiagnostics } from '../compiler/diagnostics.js';
 import type { SourceFile } from './ast.js';
-import { checkBrackets } from './brackets.js';
-import { tokenEnd } from './cst-access.js';
+import { checkBrackets, type BracketCheck } from './brackets.js';
+import { firstAtOrAfter, tokenEnd } from './cst-access.js';
 import { cstParser } from './cst-parser.js';
 import { AstBuilder } from './cst-to-ast.js';
 import { lexSource } from './lexer.js';
@@ -77,22 +77,39 @@ function parseIndexed(text: string, index: LineIndex): DetailedParse {
   if (!brackets.tooDeep && !tooMany) {
     cstParser.input = tokens;
     cst = cstParser.sourceFile();
-    const lastEnd = tokens.length > 0 ? tokenEnd(tokens[tokens.length - 1]) : 0;
-    for (const e of cstParser.errors) {
-      const atEnd = e.token.tokenType === EOF || !Number.isFinite(e.token.startOffset);
-      const start = atEnd ? lastEnd : e.token.startOffset;
-      errorOffsets.push(start);
-      if (atEnd ? brackets.unclosedAtEnd : brackets.blamed.has(start)) continue;
-      const { code, message, hint } = unpackSyntaxMessage(e.message);
-      const span = index.span(start, atEnd ? start : tokenEnd(e.token));
-      diagnostics.push(hint === undefined ? { severity: 'error', code, message, span } : { severity: 'error', code, message, span, hint });
-    }
+    const parsed = parserDiagnostics(cstParser.errors, tokens, brackets, index);
+    diagnostics.push(...parsed.diagnostics);
+    errorOffsets.push(...parsed.offsets);
   }
   errorOffsets.sort((a, b) => a - b);
   const builder = new AstBuilder({ index, tokens, errorOffsets });
   const ast = builder.sourceFile(cst, text, lexed.comments);
   diagnostics.push(...builder.diagnostics);
   return { ast, diagnostics: limitErrors(oneErrorPerPlace(diagnostics)), tokens, index };
+}
+
+/**
+ * Chevrotain's errors as diagnostics, minus those the bracket check already explained and cascades
+ * (an error at the token right after the previous error's). `offsets` has every error, reported or not.
+ */
+function parserDiagnostics(errors: IRecognitionException[], tokens: IToken[], brackets: BracketCheck, index: LineIndex): { diagnostics: Diagnostic[]; offsets: number[] } {
+  const diagnostics: Diagnostic[] = [];
+  const offsets: number[] = [];
+  const lastEnd = tokens.length > 0 ? tokenEnd(tokens[tokens.length - 1]) : 0;
+  let previous = -2;
+  for (const e of errors) {
+    const atEnd = e.token.tokenType === EOF || !Number.isFinite(e.token.startOffset);
+    const start = atEnd ? lastEnd : e.token.startOffset;
+    offsets.push(start);
+    const at = atEnd ? tokens.length : firstAtOrAfter(tokens, (t) => t.startOffset, start);
+    const cascade = at - previous <= 1;
+    previous = at;
+    if (cascade || (atEnd ? brackets.unclosedAtEnd : brackets.blamed.has(start))) continue;
+    const { code, message, hint } = unpackSyntaxMessage(e.message);
+    const span = index.span(start, atEnd ? start : tokenEnd(e.token));
+    diagnostics.push(hint === undefined ? { severity: 'error', code, message, span } : { severity: 'error', code, message, span, hint });
+  }
+  return { diagnostics, offsets };
 }
 
 /** Keeps the first error reported at each offset (lexer, then brackets, then parser, then statements). */

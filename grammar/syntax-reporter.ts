@@ -38,6 +38,13 @@ export class SyntaxReporter {
     return i < offsets.length && offsets[i] < end;
   }
 
+  /** Whether an error lies on `t`, on the token before it or between them: then what `t` starts is a cascade of it. */
+  continuesError(t: IToken | undefined): boolean {
+    if (t === undefined) return false;
+    const before = this.ctx.tokens[firstAtOrAfter(this.ctx.tokens, (k) => k.startOffset, t.startOffset) - 1];
+    return this.hasError(before?.startOffset ?? t.startOffset, t.startOffset + 1);
+  }
+
   tokenAfter(offset: number): IToken | undefined {
     return tokenAtOrAfter(this.ctx.tokens, offset);
   }

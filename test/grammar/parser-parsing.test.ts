@@ -165,6 +165,18 @@ describe('parser: errors and recovery', () => {
     expect(r.ast.models.map((m) => [m.name.text, m.body.length, m.incomplete])).toEqual([['A', 1, true], ['B', 0, true]]);
   });
 
+  it('reports one error per typo, not the cascade recovery leaves behind', () => {
+    for (const [text, code] of [
+      ['model A { x [1,, 2] y 2 }', 'E021'],
+      ['model A { x f(a b) z 1 }', 'E021'],
+      ['model A { x 1 @ 3 }', 'E001'],
+      ['model A { vocab = 256 }', 'E020'],
+    ]) {
+      expect(codes(parse(text).diagnostics), text).toEqual([code]);
+    }
+    expect(codes(parse('model A { vocab 3 @ embed = 4 }').diagnostics)).toEqual(['E001', 'E020']);
+  });
+
   it('drops a property containing a lexer error rather than guessing its value', () => {
     const r = parse('model M { dropout .5 vocab 3 }');
     expect(codes(r.diagnostics)).toEqual(['E001']);
