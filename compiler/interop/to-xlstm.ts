@@ -72,7 +72,7 @@ function officialValues(scope: ScopeName, official: Dict): Values {
 
 /** `name { lines }`, or nothing when there is nothing to say and the section may be left out. */
 function section(name: string, lines: readonly string[], keepEmpty: boolean): string[] {
-  if (lines.length === 0) return keepEmpty ? [`${name} { }`] : [];
+  if (lines.length === 0) return keepEmpty ? [`${name} {}`] : [];
   return [`${name} {`, ...lines.map((l) => INDENT + l), '}'];
 }
 
@@ -95,7 +95,7 @@ function placementLine(spec: ModelSpec): string[] {
   if (at.length === spec.numBlocks) return ['slstm_at all'];
   const ratio = ratioFor(spec.numBlocks, at);
   if (ratio === undefined) return [`slstm_at [${at.join(', ')}]`];
-  return [`ratio ${ratio.mlstm}:${ratio.slstm}  // sLSTM blocks at [${at.join(', ')}]`];
+  return [`ratio ${ratio.mlstm}:${ratio.slstm} // sLSTM blocks at [${at.join(', ')}]`];
 }
 
 function modelKeyLines(spec: ModelSpec, official: Dict, writeAll: boolean): string[] {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { checkSource } from '../../../compiler/check/index.js';
 import { renderDiagnostic } from '../../../compiler/diagnostics.js';
+import { formatSource } from '../../../grammar/format.js';
 import { specFromOfficialConfig } from '../../../compiler/interop/from-official.js';
 import { parseConfigText } from '../../../compiler/interop/read-config.js';
 import { officialConfigFromSpec } from '../../../compiler/interop/to-official.js';
@@ -40,6 +41,7 @@ describe(`random official configs (seed ${rng.seed})`, () => {
         const errors = checked.diagnostics.filter((d) => d.severity === 'error').map((d) => renderDiagnostic(d, text));
         expect(errors, `seed ${rng.seed}:\n${text}`).toEqual([]);
         expect({ ...checked.models[0], source: undefined }, `seed ${rng.seed}:\n${text}`).toEqual({ ...spec, source: undefined });
+        expect(formatSource(text, 'random.xlstm').output, 'already in the formatter\'s canonical layout').toBe(text);
       }
     }
   });

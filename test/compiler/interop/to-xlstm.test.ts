@@ -5,6 +5,7 @@ import { specFromOfficialConfig } from '../../../compiler/interop/from-official.
 import { officialConfigFromSpec, officialConfigLimits } from '../../../compiler/interop/to-official.js';
 import { isModelName, xlstmSourceFromSpec } from '../../../compiler/interop/to-xlstm.js';
 import { parameterCount } from '../../../compiler/params.js';
+import { formatSource } from '../../../grammar/format.js';
 import type { ModelSpec } from '../../../compiler/spec.js';
 import { goldenConfigs } from './golden-cases.js';
 
@@ -59,7 +60,7 @@ describe('xlstmSourceFromSpec', () => {
       'embed 32',
       'context 24',
       'blocks 4',
-      'ratio 1:1  // sLSTM blocks at [1, 3]',
+      'ratio 1:1 // sLSTM blocks at [1, 3]',
       'tie_weights true',
       'bias true',
       'mlstm {',
@@ -85,7 +86,7 @@ describe('xlstmSourceFromSpec', () => {
     expect(modelLines(xlstmSourceFromSpec(goldenSpec('mixed_7_1')))).toContain('slstm_at [3]');
     expect(modelLines(xlstmSourceFromSpec(goldenSpec('s_only')))).toContain('slstm_at all');
     const at4 = specFromOfficialConfig({ vocab_size: 8, embedding_dim: 8, num_blocks: 8, context_length: 4, mlstm_block: {}, slstm_block: {}, slstm_at: [4] }, 'M');
-    expect(modelLines(xlstmSourceFromSpec(at4.spec!))).toContain('ratio 7:1  // sLSTM blocks at [4]');
+    expect(modelLines(xlstmSourceFromSpec(at4.spec!))).toContain('ratio 7:1 // sLSTM blocks at [4]');
     expect(modelLines(xlstmSourceFromSpec(goldenSpec('m_only'))).some((l) => l.startsWith('slstm_at') || l.startsWith('ratio'))).toBe(false);
   });
 
@@ -103,7 +104,8 @@ describe('xlstmSourceFromSpec', () => {
     const spec = goldenSpec('s_only');
     const withTemplate: ModelSpec = { ...spec, mlstm: goldenSpec('m_only').mlstm };
     const text = xlstmSourceFromSpec(withTemplate);
-    expect(modelLines(text)).toContain('mlstm { }');
+    expect(modelLines(text)).toContain('mlstm {}');
+    expect(formatSource(text, 'unused.xlstm').output).toBe(text);
     expect(checkBack(text).mlstm).toEqual(withTemplate.mlstm);
   });
 
@@ -140,10 +142,26 @@ describe('xlstmSourceFromSpec', () => {
     const lines = modelLines(text);
     expect(lines.slice(lines.indexOf('block 0 {'))).toEqual(['block 0 {', 'mlstm {', 'conv1d 3', '}', '}', 'block 3 {', 'slstm {', 'heads 4', 'ffn null', '}', '}']);
     expect({ ...checkBack(text), source: undefined }).toEqual({ ...overridden, source: undefined });
+    expect(formatSource(text, 'overridden.xlstm').output).toBe(text);
     expect(officialConfigLimits(overridden).errors).toEqual([
       'block 0 overrides the mlstm settings; the official config has one mlstm layer config for every mlstm block',
       'block 3 overrides the slstm settings; the official config has one slstm layer config for every slstm block',
     ]);
+  });
+
+  it('gives a block its own feed-forward under a template without one', () => {
+    const spec = specFromOfficialConfig({ vocab_size: 8, embedding_dim: 16, num_blocks: 2, context_length: 4, slstm_block: { feedforward: null } }, 'M').spec!;
+    const blocks = spec.blocks.map((b) => structuredClone(b));
+    const b1 = blocks[1]!;
+    if (b1.kind !== 'slstm') throw new Error('every block is sLSTM');
+    // the official FFN defaults: 1.3 × 16 = 20.8 → 64
+    b1.ffn = { projFactor: 1.3, roundProjUpDimUp: true, roundProjUpToMultipleOf: 64, upDim: 64, act: 'gelu', bias: false, dropout: 0, ffType: 'ffn_gated' };
+    const withFfn: ModelSpec = { ...spec, blocks };
+    const text = xlstmSourceFromSpec(withFfn);
+    const lines = modelLines(text);
+    expect(lines.slice(lines.indexOf('block 1 {'))).toEqual(['block 1 {', 'slstm {', 'ffn {}', '}', '}']);
+    expect({ ...checkBack(text), source: undefined }).toEqual({ ...withFfn, source: undefined });
+    expect(formatSource(text, 'ffn.xlstm').output).toBe(text);
   });
 
   it('refuses a name that cannot name a model', () => {
