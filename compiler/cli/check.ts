@@ -1,11 +1,10 @@
 import type { Command } from 'commander';
 import { UserError } from '../../runtime/errors.js';
 import { checkSource } from '../check/index.js';
-import { closest } from '../check/suggest.js';
 import { renderDiagnostic, type Diagnostic } from '../diagnostics.js';
 import { explainModel, explainModelJson } from '../explain.js';
-import type { ModelSpec } from '../spec.js';
 import { readSourceFile } from './read-source.js';
+import { selectModels } from './select-model.js';
 
 interface CheckOptions {
   explain?: boolean;
@@ -22,21 +21,11 @@ export function summaryLine(diagnostics: readonly Diagnostic[]): string {
   return `${plural(errors, 'error')}, ${plural(diagnostics.length - errors, 'warning')}`;
 }
 
-function pickModels(models: ModelSpec[], declared: readonly string[], wanted: string | undefined, file: string): ModelSpec[] {
-  if (wanted === undefined) return models;
-  if (!declared.includes(wanted)) {
-    const guess = closest(wanted, declared);
-    const known = declared.length === 0 ? 'it declares no model' : `it declares ${declared.join(', ')}`;
-    throw new UserError(`${file}: no model named ${wanted}${guess === undefined ? '' : ` (did you mean ${guess}?)`}; ${known}`);
-  }
-  return models.filter((m) => m.name === wanted);
-}
-
 /** Runs `xlstm check`; returns the exit code (1 when there are errors). */
 export function runCheck(file: string, opts: CheckOptions, write: (text: string) => void): number {
   const text = readSourceFile(file);
   const result = checkSource(text, file);
-  const models = pickModels(result.models, result.declared, opts.model, file);
+  const models = selectModels(result, opts.model, file);
   const errors = result.diagnostics.filter((d) => d.severity === 'error').length;
   if (opts.json) {
     const out = {

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { registerCheckCommand } from './check.js';
 import { registerCompileCommand } from './compile.js';
+import { registerEvalCommand } from './eval.js';
 import { registerImportConfigCommand } from './import-config.js';
 import { registerFmtCommand } from './fmt.js';
 
@@ -8,6 +9,7 @@ import { registerFmtCommand } from './fmt.js';
 export function registerCommands(program: Command): void {
   registerCheckCommand(program);
   registerCompileCommand(program);
+  registerEvalCommand(program);
   registerImportConfigCommand(program);
   registerFmtCommand(program);
   void program;

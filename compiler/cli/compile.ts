@@ -3,14 +3,12 @@ import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import { UserError } from '../../runtime/errors.js';
 import { writeFileAtomic } from '../../runtime/io/atomic-write-node.js';
-import { checkFile } from '../check/index.js';
-import { closest } from '../check/suggest.js';
-import { renderDiagnostic, sortDiagnostics } from '../diagnostics.js';
 import { lowerModel } from '../ir/lower.js';
 import { printIr } from '../ir/print.js';
 import { assertValidIr } from '../ir/verify.js';
 import type { MlstmForm } from '../ir/types.js';
 import type { ModelSpec } from '../spec.js';
+import { checkModelFile, selectSomeModels } from './select-model.js';
 
 /** What `compile` can produce; only the IR exists so far, the WGSL/TypeScript emitter comes later. */
 const EMIT_KINDS = ['module', 'wgsl', 'ts', 'ir'] as const;
@@ -31,17 +29,6 @@ function positiveInt(text: string): number {
   return n;
 }
 
-/** Same wording as `xlstm check --model`. */
-function selectModels(models: ModelSpec[], wanted: string | undefined, file: string): ModelSpec[] {
-  if (models.length === 0) throw new UserError(`${file}: declares no model`);
-  if (wanted === undefined) return models;
-  const hit = models.find((m) => m.name === wanted);
-  if (hit !== undefined) return [hit];
-  const names = models.map((m) => m.name);
-  const guess = closest(wanted, names);
-  throw new UserError(`${file}: no model named ${wanted}${guess === undefined ? '' : ` (did you mean ${guess}?)`}; it declares ${names.join(', ')}`);
-}
-
 /** The IR text of one model, at the requested or the model's own training batch and sequence length. */
 function irText(spec: ModelSpec, opts: CompileOptions): string {
   const ir = lowerModel(spec, { batch: opts.batch ?? spec.train.batch, seqLen: opts.seq ?? spec.train.seqLen, mlstmForm: opts.mlstmForm });
@@ -53,14 +40,10 @@ async function compile(file: string, opts: CompileOptions): Promise<void> {
   if (opts.emit !== 'ir') {
     throw new UserError(`--emit ${opts.emit} is not available yet (the WGSL/TypeScript emitter is still being written); use --emit ir`);
   }
-  const { models, diagnostics, sources } = checkFile(file);
-  const sorted = sortDiagnostics(diagnostics);
-  for (const d of sorted) process.stderr.write(`${renderDiagnostic(d, sources.get(d.span.file))}\n`);
-  const errors = sorted.filter((d) => d.severity === 'error').length;
-  if (errors > 0) throw new UserError(`${file}: ${errors} error${errors === 1 ? '' : 's'}; nothing compiled`);
+  const result = checkModelFile(file, 'nothing compiled');
 
   // lower everything before writing anything: a model that fails leaves no partial output behind
-  const texts = selectModels(models, opts.model, file).map((spec) => ({ name: spec.name, text: irText(spec, opts) }));
+  const texts = selectSomeModels(result, opts.model, file).map((spec) => ({ name: spec.name, text: irText(spec, opts) }));
   if (opts.out === undefined) {
     process.stdout.write(texts.map((t) => t.text).join('\n'));
     return;

@@ -1,0 +1,141 @@
+import { statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { Option, type Command } from 'commander';
+import { UserError } from '../../runtime/errors.js';
+import { toCheckpointTensors } from '../../runtime/io/checkpoint.js';
+import { readWeightsFile } from '../../runtime/io/checkpoint-node.js';
+import { float64Tensor, tensorToFloat64, type Tensor } from '../../runtime/io/safetensors.js';
+import { readSafetensorsFile, writeSafetensorsFile } from '../../runtime/io/safetensors-node.js';
+import { shapeText } from '../../runtime/io/shape-text.js';
+import { readInputsAndTargets, type TokenBatch } from '../../runtime/io/token-batch.js';
+import { referenceForward, referenceForwardRecurrent, referenceLoss, referenceLossAndGrads } from '../../runtime/reference/index.js';
+import type { ModelSpec } from '../spec.js';
+import { checkModelFile, selectOneModel } from './select-model.js';
+
+const BACKENDS = ['reference', 'webgpu'] as const;
+type Backend = (typeof BACKENDS)[number];
+
+/**
+ * The backend used without --backend. Switch to 'webgpu' once runtime/ exposes the WebGPU forward
+ * (it falls back to llvmpipe where there is no GPU, so it is the better default then).
+ */
+const DEFAULT_BACKEND: Backend = 'reference';
+
+interface EvalOptions {
+  weights: string;
+  inputs: string;
+  out: string;
+  backend: Backend;
+  step?: boolean;
+  grads?: string;
+  model?: string;
+}
+
+interface EvalRequest {
+  spec: ModelSpec;
+  weightsPath: string;
+  inputs: TokenBatch;
+  targets?: TokenBatch;
+  step: boolean;
+  grads: boolean;
+}
+
+interface EvalResult {
+  /** [B, T, V], parallel form. */
+  logits: Tensor;
+  /** [B, T, V], token by token from the zero state (with --step). */
+  logitsStep?: Tensor;
+  /** Shape [], mean next-token cross-entropy (with targets). */
+  loss?: Tensor;
+  /** ∂loss/∂p under official names, in the checkpoint's layout (with --grads). */
+  grads?: Map<string, Tensor>;
+}
+
+/** The float64 reference executor: exact official semantics, F64 outputs. */
+async function evaluateReference(r: EvalRequest): Promise<EvalResult> {
+  const weights = await readWeightsFile(r.spec, r.weightsPath);
+  const { ids, batch: B, time: T } = r.inputs;
+  const V = r.spec.vocabSize;
+  const tensor = (values: Float64Array) => float64Tensor([B, T, V], values);
+  const step = r.step ? { logitsStep: tensor(referenceForwardRecurrent(r.spec, weights, ids, B, T)) } : {};
+  if (r.targets === undefined) return { logits: tensor(referenceForward(r.spec, weights, ids, B, T).logits), ...step };
+  if (r.grads) {
+    const result = referenceLossAndGrads(r.spec, weights, ids, r.targets.ids, B, T);
+    return { logits: tensor(result.logits), ...step, loss: float64Tensor([], [result.loss]), grads: toCheckpointTensors(r.spec, result.grads) };
+  }
+  const logits = referenceForward(r.spec, weights, ids, B, T).logits;
+  return { logits: tensor(logits), ...step, loss: float64Tensor([], [referenceLoss(logits, r.targets.ids, B, T, V)]) };
+}
+
+async function evaluateWebgpu(): Promise<EvalResult> {
+  throw new UserError('the webgpu backend is not available yet; use --backend reference');
+}
+
+const BACKEND_RUNNERS: Record<Backend, (r: EvalRequest) => Promise<EvalResult>> = {
+  reference: evaluateReference,
+  webgpu: evaluateWebgpu,
+};
+
+/** An output must not replace an input or a directory, and its directory must exist: checked before any work. */
+function checkOutputPaths(opts: EvalOptions): void {
+  const outputs = [['--out', opts.out], ...(opts.grads === undefined ? [] : [['--grads', opts.grads]])] as const;
+  const inputs = [['--weights', opts.weights], ['--inputs', opts.inputs]] as const;
+  for (const [flag, path] of outputs) {
+    for (const [other, used] of [...inputs, ...outputs]) {
+      if (other !== flag && resolve(used) === resolve(path)) throw new UserError(`${flag} ${path}: the same file as ${other}; choose another output file`);
+    }
+    const target = statSync(path, { throwIfNoEntry: false });
+    if (target?.isDirectory()) throw new UserError(`${path}: is a directory, expected a .safetensors file to write`);
+    if (!statSync(dirname(path), { throwIfNoEntry: false })?.isDirectory()) {
+      throw new UserError(`${path}: cannot write: directory ${dirname(path)} does not exist`);
+    }
+  }
+}
+
+async function evaluate(modelFile: string, opts: EvalOptions): Promise<void> {
+  checkOutputPaths(opts);
+  const spec = selectOneModel(checkModelFile(modelFile, 'nothing evaluated'), opts.model, modelFile);
+  const { inputs, targets } = readInputsAndTargets(await readSafetensorsFile(opts.inputs), spec.vocabSize, opts.inputs);
+  if (opts.grads !== undefined && targets === undefined) {
+    throw new UserError(`--grads needs targets: ${opts.inputs} holds no tensor "targets" (token ids [batch, time], the same shape as inputs)`);
+  }
+  if (inputs.time > spec.contextLength && spec.blocks.some((b) => b.kind === 'mlstm')) {
+    process.stderr.write(
+      `xlstm: warning: ${opts.inputs}: sequence length ${inputs.time} exceeds context ${spec.contextLength}; the official parallel forward refuses that\n`,
+    );
+  }
+  const request: EvalRequest = {
+    spec,
+    weightsPath: opts.weights,
+    inputs,
+    ...(targets === undefined ? {} : { targets }),
+    step: opts.step === true,
+    grads: opts.grads !== undefined,
+  };
+  const result = await BACKEND_RUNNERS[opts.backend](request);
+  const outputs: [string, Tensor | undefined][] = [['logits', result.logits], ['logits_step', result.logitsStep], ['loss', result.loss]];
+  const written = outputs.filter((o): o is [string, Tensor] => o[1] !== undefined);
+  const metadata = { format: 'xlstm-eval/1', model: spec.name, backend: opts.backend };
+  await writeSafetensorsFile(opts.out, written, metadata);
+  const summary = written.map(([name, t]) => (name === 'loss' ? `loss ${tensorToFloat64(t)[0]}` : `${name} ${shapeText(t.shape)}`));
+  process.stdout.write(`wrote ${opts.out}: ${summary.join(', ')}\n`);
+  if (opts.grads !== undefined && result.grads !== undefined) {
+    await writeSafetensorsFile(opts.grads, result.grads, { ...metadata, content: 'gradients of the mean loss' });
+    process.stdout.write(`wrote ${opts.grads}: gradients of ${result.grads.size} parameter tensors\n`);
+  }
+}
+
+export function registerEvalCommand(program: Command): void {
+  program
+    .command('eval')
+    .description('run a model on token ids with weights from a checkpoint: logits, loss, step-by-step logits, gradients')
+    .argument('<model>', '.xlstm file')
+    .requiredOption('--weights <file>', 'checkpoint: the official state_dict() as .safetensors')
+    .requiredOption('--inputs <file>', '.safetensors with "inputs" (integer token ids [batch, time]) and optionally "targets"')
+    .requiredOption('--out <file>', '.safetensors to write: logits [batch, time, vocab], loss (with targets), logits_step (with --step)')
+    .addOption(new Option('--backend <name>', 'where to run').choices(BACKENDS).default(DEFAULT_BACKEND))
+    .option('--step', 'also run token by token from the zero state (the official step API) and write logits_step')
+    .option('--grads <file>', 'also write d loss / d parameter under the official names (needs targets)')
+    .option('--model <name>', 'the model to run when the file declares several')
+    .action((model: string, opts: EvalOptions) => evaluate(model, opts));
+}
