@@ -1,4 +1,5 @@
 import type { KernelSpec, KernelTarget } from './kernel.js';
+import { LOG_SIGMOID_WGSL } from './log-sigmoid.js';
 import { buildKernel, u32 } from './wgsl.js';
 
 /**
@@ -219,7 +220,7 @@ export function slstmCellKernel(o: SlstmCellOptions, target: KernelTarget): Slst
       ],
       constants: { NH: u32(NH), DH: u32(DH), E: u32(E), BE: u32(BE), T: u32(T), KU: u32(KU), R_UNITS: u32(ROWS * KU), MAX_STEPS: u32(stepsPerLaunch) },
       workgroupVars,
-      helpers: [`fn log_sigmoid(x: f32) -> f32 {\n  return min(x, 0.0) - log(1.0 + exp(-abs(x)));\n}`],
+      helpers: [LOG_SIGMOID_WGSL],
       workgroupSize: size,
       workgroups: B * NH,
       loopIterations: fixed + stepsPerLaunch * perStep,

@@ -5,6 +5,7 @@ import type { Rng } from '../../../runtime/random.js';
 import { createSlstmState, slstmForward, type SlstmState } from '../../../runtime/reference/ops/slstm.js';
 import { openGpuKit, randomF32, relativeError, testRng, type GpuKit } from '../../runtime/gpu/gpu-test-kit.js';
 import { DeviceTensors } from './device-tensors.js';
+import { joinTime, sliceTime } from './time-slices.js';
 
 let kit: GpuKit;
 beforeAll(async () => {
@@ -190,20 +191,6 @@ describe('sLSTM cell kernel: streaming and generation', () => {
     const E = NH * DH;
     const cell = randomCell(rng, B, NH, DH);
     const x = randomF32(rng, B * T * 4 * E);
-    const piece = (t0: number, len: number): Float32Array => {
-      const out = new Float32Array(B * len * 4 * E);
-      for (let b = 0; b < B; b++) out.set(x.f32.subarray((b * T + t0) * 4 * E, (b * T + t0 + len) * 4 * E), b * len * 4 * E);
-      return out;
-    };
-    const joinTime = (parts: { y: Float32Array; len: number }[]): Float32Array => {
-      const out = new Float32Array(B * T * E);
-      let t0 = 0;
-      for (const p of parts) {
-        for (let b = 0; b < B; b++) out.set(p.y.subarray(b * p.len * E, (b + 1) * p.len * E), (b * T + t0) * E);
-        t0 += p.len;
-      }
-      return out;
-    };
     const dims = (time: number): SlstmCellOptions => ({ batch: B, time, heads: NH, headDim: DH });
 
     const io = new DeviceTensors(kit.exec);
@@ -211,25 +198,25 @@ describe('sLSTM cell kernel: streaming and generation', () => {
     io.output('state', 4 * B * E);
     const whole = await runCell(io, dims(T), 'zero');
 
-    const pieces: { y: Float32Array; len: number }[] = [];
+    const pieces: { data: Float32Array; len: number }[] = [];
     for (const [t0, len] of [
       [0, T1],
       [T1, T2],
     ] as const) {
-      upload(io, cell, piece(t0, len), len);
+      upload(io, cell, sliceTime(x.f32, B, T, 4 * E, t0, len), len);
       const r = await runCell(io, dims(len), t0 === 0 ? 'zero' : 'carried');
-      pieces.push({ y: r.y, len });
+      pieces.push({ data: r.y, len });
     }
-    const stepped: { y: Float32Array; len: number }[] = [];
+    const stepped: { data: Float32Array; len: number }[] = [];
     for (let t = 0; t < T; t++) {
-      upload(io, cell, piece(t, 1), 1);
-      stepped.push({ y: (await runCell(io, dims(1), t === 0 ? 'zero' : 'carried')).y, len: 1 });
+      upload(io, cell, sliceTime(x.f32, B, T, 4 * E, t, 1), 1);
+      stepped.push({ data: (await runCell(io, dims(1), t === 0 ? 'zero' : 'carried')).y, len: 1 });
     }
     const expected = slstmForward(x.f64, cell.kernel.f64, cell.bias.f64, { batch: B, time: T, heads: NH, headDim: DH });
     expect(relativeError(whole.y, expected), `seed ${seed}`).toBeLessThan(1e-4);
     const wholeY = Float64Array.from(whole.y);
-    expect(relativeError(joinTime(pieces), wholeY), `seed ${seed}`).toBeLessThan(1e-6);
-    expect(relativeError(joinTime(stepped), wholeY), `seed ${seed}`).toBeLessThan(1e-6);
+    expect(relativeError(joinTime(pieces, B, E), wholeY), `seed ${seed}`).toBeLessThan(1e-6);
+    expect(relativeError(joinTime(stepped, B, E), wholeY), `seed ${seed}`).toBeLessThan(1e-6);
   });
 
   it('refuses an input start when generated without inputState', () => {
