@@ -46,7 +46,7 @@ export async function acquireNodeDevice(options: NodeDeviceOptions = {}): Promis
       return dev;
     } catch (e) {
       if (!(e instanceof NoAdapterError) && e instanceof UserError) throw e; // the adapter is too small: say so
-      const why = e instanceof Error ? e.message : String(e);
+      const why = e instanceof NoAdapterError ? 'no adapter' : e instanceof Error ? e.message : String(e);
       failures.push(`${backend}: ${why}`);
       log(`${backend} unavailable (${why})`);
       return undefined;
@@ -55,7 +55,7 @@ export async function acquireNodeDevice(options: NodeDeviceOptions = {}): Promis
 
   if (mode !== 'cpu-gl') {
     const dev = await attempt(native, [], {});
-    if (dev || mode === 'native') return dev ?? noAdapter(mode, failures);
+    if (dev || mode === 'native') return dev ?? noAdapter(mode, native, failures);
   }
   // Dawn's GL backend needs an EGL display; surfaceless needs no window system. Native code reads the
   // real environment, which a worker thread's process.env is only a copy of.
@@ -64,7 +64,7 @@ export async function acquireNodeDevice(options: NodeDeviceOptions = {}): Promis
     const dev = await attempt(backend, [`backend=${backend}`], { featureLevel: 'compatibility' });
     if (dev) return dev;
   }
-  return noAdapter(mode, failures);
+  return noAdapter(mode, native, failures);
 }
 
 async function loadWebGpu(): Promise<WebGpuModule> {
@@ -83,16 +83,16 @@ async function loadWebGpu(): Promise<WebGpuModule> {
   return webgpu;
 }
 
-function noAdapter(mode: NodeDeviceMode, failures: string[]): never {
-  const worker = isMainThread
-    ? ''
-    : ' This is a worker thread, whose process.env native code does not see: set EGL_PLATFORM=surfaceless before starting Node (or run tests in forked processes).';
-  const install =
+function noAdapter(mode: NodeDeviceMode, native: string, failures: string[]): never {
+  const platform = process.env['EGL_PLATFORM'];
+  const hints = [
     mode === 'native'
-      ? "Install your GPU's Vulkan/Metal/D3D12 driver, or use --device cpu-gl."
+      ? `Install your GPU's ${native} driver, or use --device cpu-gl.`
       : "Install your GPU's driver, or Mesa's EGL and llvmpipe for the CPU fallback " +
-        '(Debian/Ubuntu: apt install libegl1 libegl-mesa0 libgl1-mesa-dri).';
-  throw new UserError(
-    `no WebGPU adapter (${failures.join('; ')}). ${install}${worker} The float64 reference backend works without one.`,
-  );
+        '(Debian/Ubuntu: apt install libegl1 libegl-mesa0 libgl1-mesa-dri).',
+    mode !== 'native' && platform !== 'surfaceless' ? `EGL_PLATFORM is set to '${platform}'; the CPU fallback needs 'surfaceless' (or unset it).` : '',
+    isMainThread ? '' : 'In a worker thread native code does not see process.env: set EGL_PLATFORM=surfaceless before starting Node.',
+    'The float64 reference backend works without a GPU.',
+  ];
+  throw new UserError(`no WebGPU adapter (${failures.join('; ')}). ${hints.filter(Boolean).join(' ')}`);
 }

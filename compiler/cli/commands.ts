@@ -4,6 +4,7 @@ import { registerCompileCommand } from './compile.js';
 import { registerEvalCommand } from './eval.js';
 import { registerImportConfigCommand } from './import-config.js';
 import { registerFmtCommand } from './fmt.js';
+import { registerDoctorCommand } from './doctor.js';
 
 /** Every CLI command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -12,5 +13,6 @@ export function registerCommands(program: Command): void {
   registerEvalCommand(program);
   registerImportConfigCommand(program);
   registerFmtCommand(program);
+  registerDoctorCommand(program);
   void program;
 }
