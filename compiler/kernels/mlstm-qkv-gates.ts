@@ -48,6 +48,7 @@ export interface MlstmQkvGatesKernels {
 
 type Projection = 'q' | 'k' | 'v';
 const PROJECTIONS: readonly Projection[] = ['q', 'k', 'v'];
+const ROWS_PER_INVOCATION = 8;
 /** Ways to group the projections into kernels, fewest dispatches first. */
 const GROUPINGS: readonly (readonly Projection[])[][] = [[['q', 'k', 'v']], [['q', 'k'], ['v']], [['q'], ['k'], ['v']]];
 
@@ -81,26 +82,38 @@ function projectionBindings(o: MlstmQkvGatesOptions, group: readonly Projection[
   return bindings;
 }
 
-/** One invocation per (row, feature): the group's projections of that feature, sharing the block loop. */
+/**
+ * One invocation per (feature, RB rows): the group's projections of that feature for RB rows, sharing
+ * the block loop; each weight it loads serves RB rows (llvmpipe is bound by loads, see mlstm-parallel).
+ */
 function projectionKernel(o: MlstmQkvGatesOptions, group: readonly Projection[], name: string, target: KernelTarget): KernelSpec {
   const { batch: B, time: T, innerDim: I, blockSize: BS } = o;
   const xmStride = o.xmRowStride ?? I;
   if (!Number.isInteger(xmStride) || xmStride < I) throw new Error(`mLSTM qkv: x_m row stride ${xmStride} is below the inner dim ${I}`);
-  const threads = B * T * I;
+  const rows = B * T;
+  const RB = Math.min(ROWS_PER_INVOCATION, rows);
+  const threads = Math.ceil(rows / RB) * I;
   const size = Math.min(64, target.maxComputeInvocationsPerWorkgroup);
-  const source = (p: Projection): string => (p === 'v' ? 'xm[xmBase + i]' : 'conv[convBase + i]');
+  const rowIds = Array.from({ length: RB }, (_, r) => r);
+  const source = (p: Projection, r: number): string => (p === 'v' ? `xm[xmBase${r} + i]` : `conv[convBase${r} + i]`);
   const body = [
     'if (gid >= THREADS) { return; }',
     'let f = gid % I;',
-    'let row = gid / I;',
+    'let firstRow = (gid / I) * RB;',
     'let blockStart = f - f % BS;',
-    ...(group.includes('v') ? ['let xmBase = row * XM_STRIDE + blockStart;'] : []),
-    ...(group.some((p) => p !== 'v') ? ['let convBase = row * I + blockStart;'] : []),
-    ...group.map((p) => `var ${p} = ${o.bias ? `b${p}[f]` : '0.0'};`),
+    ...rowIds.flatMap((r) => [
+      `let row${r} = min(firstRow + ${r}u, ROWS - 1u);`,
+      ...(group.includes('v') ? [`let xmBase${r} = row${r} * XM_STRIDE + blockStart;`] : []),
+      ...(group.some((p) => p !== 'v') ? [`let convBase${r} = row${r} * I + blockStart;`] : []),
+      ...group.map((p) => `var ${p}${r} = ${o.bias ? `b${p}[f]` : '0.0'};`),
+    ]),
     'for (var i = 0u; i < BS; i++) {',
-    ...group.map((p) => `  ${p} += w${p}[f * BS + i] * ${source(p)};`),
+    ...group.flatMap((p) => [`  let w${p}i = w${p}[f * BS + i];`, ...rowIds.map((r) => `  ${p}${r} += w${p}i * ${source(p, r)};`)]),
     '}',
-    ...group.map((p) => `qkv[row * 3u * I + ${PROJECTIONS.indexOf(p)}u * I + f] = ${p};`),
+    ...rowIds.flatMap((r) => {
+      const stores = group.map((p) => `qkv[(firstRow + ${r}u) * 3u * I + ${PROJECTIONS.indexOf(p)}u * I + f] = ${p}${r};`);
+      return rows % RB === 0 ? stores : [`if (firstRow + ${r}u < ROWS) {`, ...stores.map((x) => `  ${x}`), '}'];
+    }),
   ];
   return buildKernel(
     {
@@ -108,7 +121,7 @@ function projectionKernel(o: MlstmQkvGatesOptions, group: readonly Projection[],
       ...(o.source !== undefined ? { source: o.source } : {}),
       summary: `${group.join(', ')} = headwise projections (${I / BS} blocks of ${BS}${o.bias ? ', with bias' : ''}) into qkv[${B},${T},3·${I}]`,
       bindings: projectionBindings(o, group),
-      constants: { I: u32(I), BS: u32(BS), XM_STRIDE: u32(xmStride), THREADS: u32(threads) },
+      constants: { I: u32(I), BS: u32(BS), RB: u32(RB), ROWS: u32(rows), XM_STRIDE: u32(xmStride), THREADS: u32(threads) },
       workgroupSize: size,
       workgroups: Math.ceil(threads / size),
       loopIterations: BS + 1,

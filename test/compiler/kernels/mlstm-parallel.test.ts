@@ -42,15 +42,20 @@ describe('mLSTM parallel cell kernel against the float64 reference', () => {
     [2, 2, 32, 70],
     [1, 1, 12, 7],
     [1, 2, 64, 40],
-    [1, 1, 100, 19],
+    [1, 1, 20, 19],
   ])('B=%i NH=%i DH=%i T=%i', async (batch, heads, headDim, time) => {
     const r = await check({ batch, heads, headDim, time });
     expect(r.kernels).toBe(1);
     expect(r.error, `seed ${r.seed}`).toBeLessThan(1e-4);
   });
 
-  it.each([[3], [5], [8]])('with %i-row tiles (T=37 does not divide them)', async (tile) => {
-    const r = await check({ batch: 2, heads: 2, headDim: 8, time: 37, tile });
+  it.each([
+    [3, 2, 1],
+    [5, 3, 2],
+    [8, 8, 1],
+    [2, 4, 3],
+  ])('with %i rows per invocation, %i lanes, %i keys per step (T=37 divides none of them)', async (rowsPerInvocation, lanes, keysPerStep) => {
+    const r = await check({ batch: 2, heads: 2, headDim: 8, time: 37, rowsPerInvocation, lanes, keysPerStep });
     expect(r.error, `seed ${r.seed}`).toBeLessThan(1e-4);
   });
 
@@ -62,12 +67,13 @@ describe('mLSTM parallel cell kernel against the float64 reference', () => {
   });
 
   it('splits the key walk over dispatches, carrying the running state, when the loop cap is small', async () => {
-    const small = { ...kit.target, maxLoopIterationsPerInvocation: 100 };
-    const r = await check({ batch: 2, heads: 2, headDim: 8, time: 61, tile: 4 }, small);
-    expect(r.kernels).toBeGreaterThan(2);
+    // A cap of (rows per workgroup) + 1 + 4 loop headers leaves 4 steps of the walk per dispatch.
+    const capped = (rows: number) => ({ ...kit.target, maxLoopIterationsPerInvocation: rows + 1 + 4 });
+    const r = await check({ batch: 2, heads: 2, headDim: 8, time: 61, rowsPerInvocation: 2, lanes: 2, keysPerStep: 3 }, capped(4));
+    expect(r.kernels).toBe(Math.ceil(Math.ceil(61 / 3) / 4));
     expect(r.error, `seed ${r.seed}`).toBeLessThan(1e-4);
-    const odd = await check({ batch: 1, heads: 1, headDim: 6, time: 45, tile: 5 }, { ...small, maxLoopIterationsPerInvocation: 120 });
-    expect(odd.kernels).toBeGreaterThan(2);
+    const odd = await check({ batch: 1, heads: 2, headDim: 6, time: 45, rowsPerInvocation: 3, lanes: 2, keysPerStep: 2 }, capped(6));
+    expect(odd.kernels).toBe(Math.ceil(Math.ceil(45 / 2) / 4));
     expect(odd.error, `seed ${odd.seed}`).toBeLessThan(1e-4);
   });
 
