@@ -3,6 +3,7 @@ import { registerCheckCommand } from './check.js';
 import { registerCompileCommand } from './compile.js';
 import { registerEvalCommand } from './eval.js';
 import { registerImportConfigCommand } from './import-config.js';
+import { registerExportConfigCommand } from './export-config.js';
 import { registerFmtCommand } from './fmt.js';
 import { registerDoctorCommand } from './doctor.js';
 
@@ -12,6 +13,7 @@ export function registerCommands(program: Command): void {
   registerCompileCommand(program);
   registerEvalCommand(program);
   registerImportConfigCommand(program);
+  registerExportConfigCommand(program);
   registerFmtCommand(program);
   registerDoctorCommand(program);
   void program;
