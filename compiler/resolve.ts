@@ -132,17 +132,19 @@ function cudaOptions(v: SectionView): SlstmCudaOptions {
 function slstmSpec(l: LayerViews, E: number, dropout: number): SlstmSpec {
   const v = l.layer;
   const numHeads = need(v.num('heads'), 'slstm heads');
+  const fn = need(v.str('function'), 'function') as SlstmFunction;
   return {
     numHeads,
     headDim: E / numHeads,
     convKernel: need(v.num('conv1d'), 'slstm conv1d'),
     backend: need(v.str('backend'), 'backend') as SlstmBackend,
-    function: need(v.str('function'), 'function') as SlstmFunction,
+    function: fn,
     biasInit: need(v.str('bias_init'), 'bias_init') as SlstmBiasInit,
     recurrentWeightInit: need(v.str('recurrent_init'), 'recurrent_init') as SlstmRecurrentInit,
     groupNormWeight: need(v.bool('group_norm_weight'), 'group_norm_weight'),
     numGates: 4,
-    numStates: 4,
+    // the official sLSTMCellConfig takes it from the pointwise function's registry entry
+    numStates: fn === 'lstm' ? 2 : 4,
     dropout,
     cuda: cudaOptions(l.cuda),
     ffn: l.ffn === null ? null : ffnSpec(l.ffn, E),

@@ -33,8 +33,6 @@ describe(`random official configs (seed ${rng.seed})`, () => {
   it('spec → .xlstm text → checker: no errors and the same spec, with and without default keys', () => {
     for (const config of configs) {
       const spec = specFromOfficialConfig(config, 'Random').spec!;
-      // function lstm: see the known resolver bug below
-      if (spec.slstm?.function === 'lstm') continue;
       for (const writeDefaults of [false, true]) {
         const text = xlstmSourceFromSpec(spec, { importedFrom: 'random.yaml', writeDefaults });
         const checked = checkSource(text, 'random.xlstm');
@@ -46,9 +44,8 @@ describe(`random official configs (seed ${rng.seed})`, () => {
     }
   });
 
-  // compiler/resolve.ts sets numStates 4 for every function; the official sLSTMCellConfig.__post_init__
-  // takes it from rnn_function_registry (lstm: 2). Remove `.fails` (and the skip above) once fixed.
-  it.fails('KNOWN BUG in compiler/resolve.ts: function lstm resolves to numStates 2', () => {
+  // the official sLSTMCellConfig.__post_init__ takes num_states from rnn_function_registry (lstm: 2)
+  it('function lstm resolves to numStates 2', () => {
     const spec = specFromOfficialConfig({ vocab_size: 8, embedding_dim: 8, num_blocks: 1, context_length: 4, slstm_block: { slstm: { function: 'lstm' } } }, 'Lstm').spec!;
     expect(spec.slstm!.numStates).toBe(2);
     const checked = checkSource(xlstmSourceFromSpec(spec), 'lstm.xlstm');
