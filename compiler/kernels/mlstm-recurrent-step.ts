@@ -11,8 +11,9 @@ import { buildKernel, f32, u32 } from './wgsl.js';
  * The state is updated in place, so generation is one dispatch per token and a long input can be fed
  * in pieces. A zero state (all of C, n, m zero) is the official start.
  *
- * One workgroup per (batch, head); invocation j owns value column j of C, and one more owns n (n is
- * the column a v of ones would give), so q·n comes out of the same loop as q·C. Tokens loop inside
+ * One workgroup per (batch, head); each invocation owns a block of 8 value columns of C (every q_a,
+ * k_a it loads serves all 8: llvmpipe is bound by loads), and one more owns n (the column a v of ones
+ * would give), so q·n comes out of a loop like q·C's. Tokens loop inside
  * the kernel; when T tokens would pass the device's loop cap they are split over consecutive
  * dispatches, the state carrying over in its buffers.
  *
@@ -37,33 +38,51 @@ export function mlstmRecurrentStepKernels(o: MlstmRecurrentStepOptions, target: 
   for (const [dim, v] of Object.entries({ B, T, NH, DH })) {
     if (!Number.isInteger(v) || v < 1) throw new Error(`mLSTM recurrent step: ${dim} must be a positive integer, got ${v}`);
   }
-  const size = Math.min(DH + 1, target.maxComputeInvocationsPerWorkgroup);
-  const columnsPerInvocation = Math.ceil((DH + 1) / size);
-  // Per token: the column loop (header each column plus its exit), each column's key loop, the
-  // normalising column loop; plus the token loop's own header.
-  const perToken = 2 * (columnsPerInvocation + 1) + columnsPerInvocation * (DH + 1) + 1;
+  const CB = Math.min(COLUMNS_PER_BLOCK, DH);
+  const blocks = Math.ceil(DH / CB);
+  // One more "block" is n.
+  const size = Math.min(blocks + 1, target.maxComputeInvocationsPerWorkgroup);
+  const blocksPerInvocation = Math.ceil((blocks + 1) / size);
+  // Per token: the block loop (header each block plus its exit), each block's key loop, the
+  // normalising block loop, the token loop's own header. C blocks and n share SIMD batches, where
+  // llvmpipe runs both sides of the branch: the loop on the side a lane skips still costs it one
+  // header (measured: DH=32 stopped after 39 headers per token, not 38).
+  const perToken = 2 * (blocksPerInvocation + 1) + blocksPerInvocation * (DH + 2) + 1;
   const tokensPerDispatch = Math.floor((target.maxLoopIterationsPerInvocation - 1) / perToken);
   if (tokensPerDispatch < 1) throw new Error(`mLSTM recurrent step: head dim ${DH} needs more loop iterations than the device allows`);
   const name = o.name ?? `mlstm_recurrent_${B}x${T}x${NH}x${DH}`;
   const kernels: KernelSpec[] = [];
   for (let t0 = 0; t0 < T; t0 += tokensPerDispatch) {
     const t1 = Math.min(T, t0 + tokensPerDispatch);
-    kernels.push(stepKernel(o, target, t0 === 0 && t1 === T ? name : `${name}_t${t0}`, t0, t1, size, (t1 - t0) * perToken + 1));
+    const dispatch = { name: t0 === 0 && t1 === T ? name : `${name}_t${t0}`, t0, t1, CB, blocks, size, loopIterations: (t1 - t0) * perToken + 1 };
+    kernels.push(stepKernel(o, target, dispatch));
   }
   return kernels;
 }
 
-function stepKernel(
-  o: MlstmRecurrentStepOptions,
-  target: KernelTarget,
-  name: string,
-  t0: number,
-  t1: number,
-  size: number,
-  loopIterations: number,
-): KernelSpec {
+const COLUMNS_PER_BLOCK = 8;
+
+interface StepDispatch {
+  name: string;
+  /** Tokens [t0, t1). */
+  t0: number;
+  t1: number;
+  /** Columns per block, blocks of C (block `blocks` is n), invocations per workgroup. */
+  CB: number;
+  blocks: number;
+  size: number;
+  loopIterations: number;
+}
+
+function stepKernel(o: MlstmRecurrentStepOptions, target: KernelTarget, s: StepDispatch): KernelSpec {
   const { batch: B, time: T, heads: NH, headDim: DH } = o;
+  const { name, t0, t1, CB, size, loopIterations } = s;
   const I = NH * DH;
+  const cols = Array.from({ length: CB }, (_, c) => c);
+  // Columns past DH in the last block (when CB does not divide DH) are computed clamped and not stored.
+  const ragged = DH % CB !== 0;
+  const guarded = (c: number, line: string): string => (ragged && c > 0 ? `if (j0 + ${c}u < DH) { ${line} }` : line);
+  const column = (c: number): string => (ragged && c > 0 ? `min(j0 + ${c}u, DH - 1u)` : `j0 + ${c}u`);
   return buildKernel(
     {
       name,
@@ -85,6 +104,8 @@ function stepKernel(
         I: u32(I),
         T0: u32(t0),
         T1: u32(t1),
+        CB: u32(CB),
+        BLOCKS: u32(s.blocks),
         SCALE: f32(1 / Math.sqrt(DH)),
         EPS: f32(o.eps ?? 1e-6),
       },
@@ -110,17 +131,23 @@ function stepKernel(
         '  m = mNew;',
         '  let row = (b * T + t) * 3u * I + hd * DH;',
         '  let hRow = (b * T + t) * I + hd * DH;',
-        '  for (var j = lid; j <= DH; j += WORKGROUP_INVOCATIONS) {',
-        '    var num = 0.0;',
-        '    if (j < DH) {',
-        '      let vj = iAct * qkv[row + 2u * I + j];',
+        '  for (var blk = lid; blk <= BLOCKS; blk += WORKGROUP_INVOCATIONS) {',
+        '    if (blk < BLOCKS) {',
+        '      let j0 = blk * CB;',
+        ...cols.flatMap((c) => [`      let v${c} = iAct * qkv[row + 2u * I + ${column(c)}];`, `      var num${c} = 0.0;`]),
         '      for (var a = 0u; a < DH; a++) {',
-        '        let c = fAct * cState[cBase + a * DH + j] + qkv[row + I + a] * vj;',
-        '        cState[cBase + a * DH + j] = c;',
-        '        num += qkv[row + a] * c;',
+        '        let qa = qkv[row + a];',
+        '        let ka = qkv[row + I + a];',
+        '        let at = cBase + a * DH;',
+        ...cols.flatMap((c) => [
+          `        let c${c} = fAct * cState[at + ${column(c)}] + ka * v${c};`,
+          `        ${guarded(c, `cState[at + j0 + ${c}u] = c${c};`)}`,
+          `        num${c} += qa * c${c};`,
+        ]),
         '      }',
-        '      h[hRow + j] = num;',
+        ...cols.map((c) => `      ${guarded(c, `h[hRow + j0 + ${c}u] = num${c};`)}`),
         '    } else {',
+        '      var num = 0.0;',
         '      for (var a = 0u; a < DH; a++) {',
         '        let n = fAct * nState[nBase + a] + qkv[row + I + a] * iAct;',
         '        nState[nBase + a] = n;',
@@ -132,7 +159,9 @@ function stepKernel(
         '  }',
         '  workgroupBarrier();',
         '  let inv = 1.0 / (max(abs(qn[t % 2u]), exp(-m)) + EPS);',
-        '  for (var j = lid; j < DH; j += WORKGROUP_INVOCATIONS) { h[hRow + j] *= inv; }',
+        '  for (var blk = lid; blk < BLOCKS; blk += WORKGROUP_INVOCATIONS) {',
+        ...cols.map((c) => `    ${ragged && c > 0 ? `if (blk * CB + ${c}u < DH) { h[hRow + blk * CB + ${c}u] *= inv; }` : `h[hRow + blk * CB + ${c}u] *= inv;`}`),
+        '  }',
         '}',
         'if (lid == 0u) { mState[wg] = m; }',
       ],
