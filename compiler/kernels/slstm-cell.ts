@@ -11,10 +11,13 @@ import { buildKernel, u32 } from './wgsl.js';
  *   i = min(e^{raw_i − m_t}, 1),  f = min(e^{m_{t−1} + log σ(raw_f) − m_t}, 1)
  *   c_t = f c_{t−1} + i tanh(raw_z),  n_t = f n_{t−1} + i,  y_t = σ(raw_o) · c_t / n_t
  *
- * Each step one invocation per (gate, unit) row computes raw (R·y_{t−1} over the head's DH inputs),
- * a barrier, one invocation per unit updates (c, n, m) and y, a barrier. The head's R rows sit in
- * workgroup memory when they fit the device (16·DH² bytes; DH ≤ 44 at 32 KiB), else they are read
- * from the storage buffer every step.
+ * An invocation owns one unit (or a few, when DH exceeds the workgroup) for the whole sequence, its
+ * (c, n, m) in registers: per step it computes the unit's four gates at once as mat4x4 · vec4 products
+ * (four inputs of y_{t−1} against the four gates' weights), updates the state and publishes y_t in
+ * workgroup memory, alternating halves by step parity, so one barrier per step suffices (and no value
+ * read before a barrier is overwritten after it: see sample-token.ts). The head's R is used as one
+ * 4×4 block per (unit, 4 inputs), held in registers, workgroup memory or the storage buffer
+ * (`RecurrentWeightPlacement`).
  *
  * "First step" is the official `torch.all(n == 0)` over the WHOLE previous n [B, E] (every batch row
  * at once), which workgroups cannot evaluate together mid-dispatch. It is exact as follows:
@@ -40,8 +43,8 @@ export interface SlstmCellOptions {
   headDim: number;
   /** Bind a `stateIn` tensor so a launch can start from a caller's state ('input'). */
   inputState?: boolean;
-  /** Where R lives during the loop; default workgroup memory when it fits the target. */
-  recurrentWeights?: 'workgroup' | 'storage';
+  /** Where R lives during the loop; default from `recurrentWeightPlacement`. */
+  recurrentWeights?: RecurrentWeightPlacement;
   /** Cap on steps per launch below what the loop cap allows (tests use it to force chunking). */
   maxStepsPerLaunch?: number;
   name?: string;
@@ -59,26 +62,37 @@ export interface SlstmCellPlan {
 
 const INIT_CODE: Record<SlstmStart, number> = { zero: 0, carried: 1, input: 2 };
 
+/**
+ * 'registers': each invocation keeps its units' R blocks in registers, the per-step product unrolled
+ * (no loop; on llvmpipe 3x faster than workgroup memory at DH = 32, but 16 floats per block per
+ * unit, so only for up to REGISTER_BLOCKS blocks); 'workgroup': the head's blocks in workgroup
+ * memory (16·DH² bytes); 'storage': gathered from the storage buffer every step.
+ */
+export type RecurrentWeightPlacement = 'registers' | 'workgroup' | 'storage';
+
+/** 8 blocks = 128 floats per invocation: DH ≤ 32 with one unit per invocation. */
+const REGISTER_BLOCKS = 8;
+
+/** The default placement: registers when few, else workgroup memory when it fits the target, else storage. */
+export function recurrentWeightPlacement(headDim: number, target: KernelTarget): RecurrentWeightPlacement {
+  const { groups, perInvocation } = cellGeometry(headDim, target);
+  if (groups * perInvocation <= REGISTER_BLOCKS) return 'registers';
+  const bytes = 64 * headDim * groups + 4 * 2 * 4 * groups + 4;
+  return bytes <= target.maxComputeWorkgroupStorageSize ? 'workgroup' : 'storage';
+}
+
+/** Inputs in groups of 4 (KQ), invocations per workgroup, units each invocation owns. */
+function cellGeometry(headDim: number, target: KernelTarget): { groups: number; size: number; perInvocation: number } {
+  const size = Math.min(headDim, 64, target.maxComputeInvocationsPerWorkgroup);
+  return { groups: Math.ceil(headDim / 4), size, perInvocation: Math.ceil(headDim / size) };
+}
+
 /** Uniform values for each launch of the plan, in order, when the run starts from `start`. */
 export function slstmCellUniforms(plan: SlstmCellPlan, start: SlstmStart): Record<string, number>[] {
   if (start === 'input' && !plan.kernel.bindings.some((b) => b.name === 'stateIn')) {
     throw new Error(`${plan.kernel.name} was generated without inputState; it cannot start from 'input'`);
   }
   return plan.launches.map((l, i) => ({ t0: l.t0, steps: l.steps, init: i === 0 ? INIT_CODE[start] : INIT_CODE.carried }));
-}
-
-/**
- * Lines running `body` for every `index` in [0, count) spread over the workgroup, and the loop-header
- * executions that costs each time (an `if` when one pass covers it).
- */
-function strided(index: string, count: number, size: number, body: string[]): { lines: string[]; cost: number; passes: number } {
-  const inner = body.map((l) => `  ${l}`);
-  if (count <= size) {
-    const open = count === size ? '{' : `if (lid < ${count}u) {`;
-    return { lines: [open, `  let ${index} = lid;`, ...inner, '}'], cost: 0, passes: 1 };
-  }
-  const passes = Math.ceil(count / size);
-  return { lines: [`for (var ${index} = lid; ${index} < ${count}u; ${index} += ${size}u) {`, ...inner, '}'], cost: passes + 1, passes };
 }
 
 export function slstmCellKernel(o: SlstmCellOptions, target: KernelTarget): SlstmCellPlan {
@@ -88,139 +102,142 @@ export function slstmCellKernel(o: SlstmCellOptions, target: KernelTarget): Slst
   }
   const E = NH * DH;
   const BE = B * E;
-  const ROWS = 4 * DH;
-  const vec = DH % 4 === 0;
-  const KU = vec ? DH / 4 : DH;
-  const size = Math.min(ROWS, target.maxComputeInvocationsPerWorkgroup);
-  const weightBytes = 4 * ROWS * DH;
-  const sharedBytes = 4 * (ROWS + 4 * DH) + 4;
-  const shared = o.recurrentWeights ?? (weightBytes + sharedBytes <= target.maxComputeWorkgroupStorageSize ? 'workgroup' : 'storage');
+  const { groups: KQ, size, perInvocation } = cellGeometry(DH, target);
+  const DHP = 4 * KQ; // DH padded: y's padding stays 0, so padded weights never count
+  const placement = o.recurrentWeights ?? recurrentWeightPlacement(DH, target);
   const name = o.name ?? `slstm_cell_${B}x${T}x${NH}x${DH}`;
+  const loopCost = (count: number): number => Math.ceil(count / size) + 1;
 
-  const element = vec ? 'vec4<f32>' : 'f32';
-  const rowOf = (i: string): string => (shared === 'workgroup' ? `rS[${i}]` : `recurrentKernel[h * R_UNITS + ${i}]`);
-  const yAt = (k: string): string => (vec ? `vec4<f32>(yS[4u * ${k}], yS[4u * ${k} + 1u], yS[4u * ${k} + 2u], yS[4u * ${k} + 3u])` : `yS[${k}]`);
+  // Lines for each unit this invocation owns: `j` is the unit, the suffix names its registers.
+  const units = (lines: (suffix: string) => string[]): string[] =>
+    Array.from({ length: perInvocation }, (_, u) => {
+      const guard = (u + 1) * size > DH;
+      const inner = [`let j = lid + ${u * size}u;`, ...lines(`${u}`)];
+      return guard ? [`if (lid + ${u * size}u < DH) {`, ...inner.map((l) => `  ${l}`), '}'] : ['{', ...inner.map((l) => `  ${l}`), '}'];
+    }).flat();
+  const yGroup = (q: string): string => `vec4<f32>(yS[read + 4u * ${q}], yS[read + 4u * ${q} + 1u], yS[read + 4u * ${q} + 2u], yS[read + 4u * ${q} + 3u])`;
+  const product = (k: string): string[] =>
+    placement === 'registers'
+      ? Array.from({ length: KQ }, (_, q) => `raw += w${k}_${q} * ${yGroup(`${q}u`)};`)
+      : ['for (var q = 0u; q < KQ; q++) {', `  raw += ${placement === 'workgroup' ? 'rS[j * KQ + q]' : 'gate_block(h, j, 4u * q)'} * ${yGroup('q')};`, '}'];
 
-  const copy = strided('i', ROWS * KU, size, ['rS[i] = recurrentKernel[h * R_UNITS + i];']);
-  const scan = strided('i', BE, size, ['if (stateIn[2u * BE + i] != 0.0) { nonzero = true; }']);
-  const load = strided('j', DH, size, [
-    'let s = b * E + h * DH + j;',
-    'var st = vec4<f32>(0.0);',
-    'if (u.init == 1u) {',
-    '  st = vec4<f32>(state[s], state[BE + s], state[2u * BE + s], state[3u * BE + s]);',
-    ...(o.inputState ? ['} else if (u.init == 2u) {', '  st = vec4<f32>(stateIn[s], stateIn[BE + s], stateIn[2u * BE + s], stateIn[3u * BE + s]);'] : []),
+  const body = ['let b = wg / NH;', 'let h = wg % NH;'];
+  if (placement === 'workgroup') {
+    body.push('for (var i = lid; i < DH * KQ; i += WORKGROUP_INVOCATIONS) { rS[i] = gate_block(h, i / KQ, 4u * (i % KQ)); }');
+  }
+  body.push('var first = u.init == 0u;');
+  if (o.inputState) {
+    body.push(
+      'if (u.init == 2u) {',
+      '  var nonzero = false;',
+      '  for (var i = lid; i < BE; i += WORKGROUP_INVOCATIONS) { if (stateIn[2u * BE + i] != 0.0) { nonzero = true; } }',
+      '  if (nonzero) { atomicStore(&anyNonzero, 1u); }',
+      '}',
+    );
+  }
+  for (let u = 0; u < perInvocation; u++) body.push(`var y${u} = 0.0;`, `var c${u} = 0.0;`, `var n${u} = 0.0;`, `var m${u} = 0.0;`);
+  if (placement === 'registers') {
+    for (let u = 0; u < perInvocation; u++) {
+      for (let q = 0; q < KQ; q++) body.push(`let w${u}_${q} = gate_block(h, min(lid + ${u * size}u, DH - 1u), ${4 * q}u);`);
+    }
+  }
+  body.push(
+    ...units((k) => [
+      'let s = b * E + h * DH + j;',
+      'if (u.init == 1u) {',
+      `  y${k} = state[s]; c${k} = state[BE + s]; n${k} = state[2u * BE + s]; m${k} = state[3u * BE + s];`,
+      ...(o.inputState
+        ? ['} else if (u.init == 2u) {', `  y${k} = stateIn[s]; c${k} = stateIn[BE + s]; n${k} = stateIn[2u * BE + s]; m${k} = stateIn[3u * BE + s];`]
+        : []),
+      '}',
+      `yS[j] = y${k};`,
+    ]),
+    'workgroupBarrier();',
+  );
+  if (o.inputState) body.push('if (u.init == 2u) { first = atomicLoad(&anyNonzero) == 0u; }');
+  body.push(
+    // bounded by the planned steps whatever the uniform says: the loop cap was counted for those
+    'for (var ts = 0u; ts < min(u.steps, MAX_STEPS); ts++) {',
+    '  let t = u.t0 + ts;',
+    '  let read = (ts & 1u) * DHP;',
+    '  let write = DHP - read;',
+    ...units((k) => [
+      'let xi = (b * T + t) * 4u * E + h * DH + j;',
+      'let bi = h * DH + j;',
+      'var raw = vec4<f32>(x[xi], x[xi + E], x[xi + 2u * E], x[xi + 3u * E]) + vec4<f32>(bias[bi], bias[bi + E], bias[bi + 2u * E], bias[bi + 3u * E]);',
+      ...product(k),
+      `let logFPlusM = m${k} + log_sigmoid(raw.y);`,
+      'let m = select(max(raw.x, logFPlusM), raw.x, first);',
+      'let iGate = min(exp(raw.x - m), 1.0);',
+      'let fGate = min(exp(logFPlusM - m), 1.0);',
+      `c${k} = fGate * c${k} + iGate * tanh(raw.z);`,
+      `n${k} = fGate * n${k} + iGate;`,
+      `m${k} = m;`,
+      `y${k} = c${k} / (n${k} * (1.0 + exp(-raw.w)));`,
+      `yS[write + j] = y${k};`,
+      `y[(b * T + t) * E + h * DH + j] = y${k};`,
+    ]).map((l) => `  ${l}`),
+    '  first = false;',
+    '  workgroupBarrier();',
     '}',
-    'yS[j] = st.x;',
-    'cS[j] = st.y;',
-    'nS[j] = st.z;',
-    'mS[j] = st.w;',
-  ]);
-  const rows = strided('r', ROWS, size, [
-    'let at = (r / DH) * E + r % DH;',
-    `var acc = ${vec ? 'vec4<f32>(0.0)' : '0.0'};`,
-    'for (var k = 0u; k < KU; k++) {',
-    `  acc += ${rowOf('r * KU + k')} * ${yAt('k')};`,
-    '}',
-    `raw[r] = ${vec ? 'dot(acc, vec4<f32>(1.0))' : 'acc'} + x[xb + at] + bias[h * DH + at];`,
-  ]);
-  const units = strided('j', DH, size, [
-    'let iRaw = raw[j];',
-    'let logFPlusM = mS[j] + log_sigmoid(raw[DH + j]);',
-    'let m = select(max(iRaw, logFPlusM), iRaw, first);',
-    'let iGate = min(exp(iRaw - m), 1.0);',
-    'let fGate = min(exp(logFPlusM - m), 1.0);',
-    'let c = fGate * cS[j] + iGate * tanh(raw[2u * DH + j]);',
-    'let n = fGate * nS[j] + iGate;',
-    'let yv = c / (n * (1.0 + exp(-raw[3u * DH + j])));',
-    'cS[j] = c;',
-    'nS[j] = n;',
-    'mS[j] = m;',
-    'yS[j] = yv;',
-    'y[yb + h * DH + j] = yv;',
-  ]);
-  const store = strided('j', DH, size, [
-    'let s = b * E + h * DH + j;',
-    'state[s] = yS[j];',
-    'state[BE + s] = cS[j];',
-    'state[2u * BE + s] = nS[j];',
-    'state[3u * BE + s] = mS[j];',
-  ]);
+    ...units((k) => [
+      'let s = b * E + h * DH + j;',
+      `state[s] = y${k};`,
+      `state[BE + s] = c${k};`,
+      `state[2u * BE + s] = n${k};`,
+      `state[3u * BE + s] = m${k};`,
+    ]),
+  );
 
   // Loop-header executions per invocation: the fixed parts, then each step.
-  const fixed = (shared === 'workgroup' ? copy.cost : 0) + (o.inputState ? scan.cost : 0) + load.cost + store.cost + 1;
-  const perStep = 1 + rows.cost + rows.passes * (KU + 1) + units.cost;
+  const fixed = (placement === 'workgroup' ? loopCost(DH * KQ) : 0) + (o.inputState ? loopCost(BE) : 0) + 1;
+  const perStep = 1 + (placement === 'registers' ? 0 : perInvocation * (KQ + 1));
   const capSteps = Math.floor((target.maxLoopIterationsPerInvocation - fixed) / perStep);
   if (capSteps < 1) throw new Error(`slstm cell ${name}: one step needs ${fixed + perStep} loop iterations, above the device's cap`);
   const stepsPerLaunch = Math.min(T, capSteps, o.maxStepsPerLaunch ?? Infinity);
   const launches: { t0: number; steps: number }[] = [];
   for (let t0 = 0; t0 < T; t0 += stepsPerLaunch) launches.push({ t0, steps: Math.min(stepsPerLaunch, T - t0) });
 
-  const workgroupVars: Record<string, string> = {
-    yS: `array<f32, ${DH}>`,
-    cS: `array<f32, ${DH}>`,
-    nS: `array<f32, ${DH}>`,
-    mS: `array<f32, ${DH}>`,
-    raw: `array<f32, ${ROWS}>`,
-  };
-  if (shared === 'workgroup') workgroupVars.rS = `array<${element}, ${ROWS * KU}>`;
+  const workgroupVars: Record<string, string> = { yS: `array<f32, ${2 * DHP}>` };
+  if (placement === 'workgroup') workgroupVars.rS = `array<mat4x4<f32>, ${DH * KQ}>`;
   if (o.inputState) workgroupVars.anyNonzero = 'atomic<u32>';
-
-  const body = [
-    'let b = wg / NH;',
-    'let h = wg % NH;',
-    ...(shared === 'workgroup' ? copy.lines : []),
-    'var first = u.init == 0u;',
-  ];
-  if (o.inputState) {
-    body.push(
-      'if (u.init == 2u) {',
-      '  var nonzero = false;',
-      ...scan.lines.map((l) => `  ${l}`),
-      '  if (nonzero) { atomicStore(&anyNonzero, 1u); }',
-      '}',
-    );
-  }
-  body.push(...load.lines, 'workgroupBarrier();');
-  if (o.inputState) body.push('if (u.init == 2u) { first = atomicLoad(&anyNonzero) == 0u; }');
-  body.push(
-    // bounded by the planned steps whatever the uniform says: the loop cap was counted for those
-    'for (var ts = 0u; ts < min(u.steps, MAX_STEPS); ts++) {',
-    '  let t = u.t0 + ts;',
-    '  let xb = (b * T + t) * 4u * E + h * DH;',
-    '  let yb = (b * T + t) * E;',
-    ...rows.lines.map((l) => `  ${l}`),
-    '  workgroupBarrier();',
-    ...units.lines.map((l) => `  ${l}`),
-    '  first = false;',
-    '  workgroupBarrier();',
-    '}',
-    ...store.lines,
-  );
 
   const bindings = [
     { name: 'x', access: 'read' as const, type: 'f32' as const, elements: B * T * 4 * E },
-    { name: 'recurrentKernel', access: 'read' as const, type: 'f32' as const, elements: NH * ROWS * DH, ...(vec ? { view: 'vec4' as const } : {}) },
+    { name: 'recurrentKernel', access: 'read' as const, type: 'f32' as const, elements: NH * 4 * DH * DH },
     { name: 'bias', access: 'read' as const, type: 'f32' as const, elements: 4 * E },
     { name: 'y', access: 'read_write' as const, type: 'f32' as const, elements: B * T * E },
     { name: 'state', access: 'read_write' as const, type: 'f32' as const, elements: 4 * BE },
     ...(o.inputState ? [{ name: 'stateIn', access: 'read' as const, type: 'f32' as const, elements: 4 * BE }] : []),
   ];
+  // Column c of the block for (unit o, inputs k0..k0+3): the four gates' weights on input k0 + c.
+  // Inputs past DH read a clamped (finite) weight that meets y's zero padding.
+  // Column c of the block for (unit o, inputs k0..k0+3): the four gates' weights on input k0 + c.
+  // Inputs past DH read a clamped (finite) weight that meets y's zero padding.
+  const column = (c: number): string =>
+    [0, 1, 2, 3].map((g) => `recurrentKernel[base + ${g}u * DH * DH + min(k0 + ${c}u, DH - 1u)]`).join(', ');
+  const gateBlock = [
+    'fn gate_block(h: u32, o: u32, k0: u32) -> mat4x4<f32> {',
+    '  let base = h * 4u * DH * DH + o * DH;',
+    `  return mat4x4<f32>(${[0, 1, 2, 3].map((c) => `\n    vec4<f32>(${column(c)})`).join(',')},\n  );`,
+    '}',
+  ].join('\n');
   const kernel = buildKernel(
     {
       name,
       ...(o.source !== undefined ? { source: o.source } : {}),
       summary:
-        `sLSTM cell over ${T} steps, ${B} rows x ${NH} heads of ${DH} (one workgroup each), ` +
-        `R in ${shared === 'workgroup' ? 'workgroup memory' : 'the storage buffer'}, up to ${stepsPerLaunch} steps per launch`,
+        `sLSTM cell over ${T} steps, ${B} rows x ${NH} heads of ${DH} (one workgroup each, ${perInvocation} unit(s) per invocation), ` +
+        `R in ${placement === 'storage' ? 'the storage buffer' : placement}, up to ${stepsPerLaunch} steps per launch`,
       bindings,
       uniforms: [
         { name: 't0', type: 'u32' },
         { name: 'steps', type: 'u32' },
         { name: 'init', type: 'u32' },
       ],
-      constants: { NH: u32(NH), DH: u32(DH), E: u32(E), BE: u32(BE), T: u32(T), KU: u32(KU), R_UNITS: u32(ROWS * KU), MAX_STEPS: u32(stepsPerLaunch) },
+      constants: { NH: u32(NH), DH: u32(DH), E: u32(E), BE: u32(BE), T: u32(T), KQ: u32(KQ), DHP: u32(DHP), MAX_STEPS: u32(stepsPerLaunch) },
       workgroupVars,
-      helpers: [LOG_SIGMOID_WGSL],
+      helpers: [LOG_SIGMOID_WGSL, gateBlock],
       workgroupSize: size,
       workgroups: B * NH,
       loopIterations: fixed + stepsPerLaunch * perStep,

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KernelTarget } from '../../../compiler/kernels/kernel.js';
-import { slstmCellKernel, slstmCellUniforms, type SlstmCellOptions, type SlstmStart } from '../../../compiler/kernels/slstm-cell.js';
+import {
+  slstmCellKernel,
+  slstmCellUniforms,
+  type RecurrentWeightPlacement,
+  type SlstmCellOptions,
+  type SlstmStart,
+} from '../../../compiler/kernels/slstm-cell.js';
 import type { Rng } from '../../../runtime/random.js';
 import { createSlstmState, slstmForward, type SlstmState } from '../../../runtime/reference/ops/slstm.js';
 import { openGpuKit, randomF32, relativeError, testRng, type GpuKit } from '../../runtime/gpu/gpu-test-kit.js';
@@ -81,7 +87,7 @@ interface Case {
   NH: number;
   DH: number;
   start?: SlstmStart;
-  recurrentWeights?: 'workgroup' | 'storage';
+  recurrentWeights?: RecurrentWeightPlacement;
   maxStepsPerLaunch?: number;
   target?: KernelTarget;
   /** For start 'input': the batch rows whose input n is all zero (others get a random state). */
@@ -132,13 +138,15 @@ describe('sLSTM cell kernel against the float64 reference', () => {
     [1, 12, 1, 4],
     [2, 6, 4, 16],
     [1, 5, 2, 33],
+    [2, 4, 1, 70],
+    [1, 3, 2, 128],
   ])('B=%i T=%i NH=%i DH=%i from the zero state', async (B, T, NH, DH) => {
     const r = await check({ B, T, NH, DH });
     expect(r.yError, `seed ${r.seed}`).toBeLessThan(1e-4);
     expect(r.stateError, `seed ${r.seed}`).toBeLessThan(1e-4);
   });
 
-  it.each([['workgroup' as const], ['storage' as const]])('R read from %s memory', async (recurrentWeights) => {
+  it.each([['registers' as const], ['workgroup' as const], ['storage' as const]])('R held in %s', async (recurrentWeights) => {
     for (const DH of [8, 7]) {
       const r = await check({ B: 2, T: 6, NH: 2, DH, recurrentWeights });
       expect(r.yError, `seed ${r.seed}`).toBeLessThan(1e-4);
@@ -165,17 +173,22 @@ describe('sLSTM cell kernel against the float64 reference', () => {
     expect(forced.launches).toBe(4);
     expect(forced.yError, `seed ${forced.seed}`).toBeLessThan(1e-4);
     expect(forced.stateError, `seed ${forced.seed}`).toBeLessThan(1e-4);
-    const small: KernelTarget = { ...kit.target, maxLoopIterationsPerInvocation: 40 };
-    const capped = await check({ B: 1, T: 10, NH: 2, DH: 5, target: small });
-    expect(capped.launches).toBeGreaterThan(2);
-    expect(capped.yError, `seed ${capped.seed}`).toBeLessThan(1e-4);
+    const small: KernelTarget = { ...kit.target, maxLoopIterationsPerInvocation: 20 };
+    for (const [recurrentWeights, T] of [
+      ['storage', 10],
+      ['registers', 45],
+    ] as const) {
+      const capped = await check({ B: 1, T, NH: 2, DH: 5, target: small, recurrentWeights });
+      expect(capped.launches, recurrentWeights).toBeGreaterThan(2);
+      expect(capped.yError, `seed ${capped.seed}`).toBeLessThan(1e-4);
+    }
   });
 
   it('is correct over a sequence whose steps would pass the device loop cap in one dispatch', async () => {
-    // Scalar DH (odd): every step loops DH times in each row invocation, so T·DH > 65,535 cannot fit one dispatch.
-    const T = 1100;
-    const DH = 61;
-    expect(T * DH).toBeGreaterThan(65_535);
+    // Every step must loop over y_{t−1} at least in vec4 groups, so T·⌈DH/4⌉ > 65,535 cannot fit one dispatch.
+    const T = 4400;
+    const DH = 63;
+    expect(T * Math.ceil(DH / 4)).toBeGreaterThan(65_535);
     const r = await check({ B: 1, T, NH: 1, DH });
     if (Number.isFinite(kit.target.maxLoopIterationsPerInvocation)) expect(r.launches).toBeGreaterThan(1);
     expect(r.yError, `seed ${r.seed}`).toBeLessThan(1e-4);
