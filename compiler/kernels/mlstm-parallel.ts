@@ -33,7 +33,8 @@ import { buildKernel, f32, u32 } from './wgsl.js';
  * sum R per tile in the `carry` scratch tensor; the dispatch that reaches key 0 writes h.
  *
  * Bindings: qkv [B·T·3I] (concat(q,k,v), as `mlstmQkvGatesKernels` writes it), igate, fgate [B·T·NH],
- * h [B·T·I]; carry [mlstmParallelCarryElements(o, target)] (scratch) when the work is split.
+ * h [B·T·I]; with `initialState` cState [B·NH·DH·DH], nState [B·NH·DH], mState [B·NH] (read only);
+ * carry [mlstmParallelCarryElements(o, target)] (scratch) when the work is split.
  */
 export interface MlstmParallelOptions {
   batch: number;
@@ -48,6 +49,14 @@ export interface MlstmParallelOptions {
   lanes?: number;
   /** Keys per step of the walk, sharing one rescale (default 1). */
   keysPerStep?: number;
+  /**
+   * Start from a carried recurrent state (C₀, n₀, m₀) in `cState`, `nState`, `mState` (the layout of
+   * `mlstmRecurrentStepKernels`), as a chunk of the chunkwise form: the state enters as one more key
+   * with D = F_t + m₀, score q_t·n₀ and value q_tᵀC₀, so the stabiliser is the recurrent one,
+   * m_t = max(F_t + m₀, max_s D[t,s]), and the output that of the recurrent form (from a zero state
+   * too: then it matches `logits_step`, the plain form `logits`). The state itself is not updated.
+   */
+  initialState?: boolean;
   name?: string;
   source?: string;
 }
@@ -72,6 +81,8 @@ interface Layout {
   KB: number;
   /** Steps of KB keys the longest walk takes, and how many one dispatch takes at most. */
   steps: number;
+  /** Loop headers of the initial state's term (0 without one). */
+  stateLoop: number;
   stepsPerDispatch: number;
   dispatches: number;
 }
@@ -93,10 +104,15 @@ function layoutOf(o: MlstmParallelOptions, target: KernelTarget): Layout {
   }
   const TQ = RB * lanes;
   const steps = Math.ceil(T / KB);
-  // Loop headers per invocation: the row prefix loop (TQ) and the walk's exit, then one per step.
-  const stepsPerDispatch = Math.min(steps, target.maxLoopIterationsPerInvocation - TQ - 1);
+  // Loop headers per invocation: the row prefix loop (TQ), the walk's exit and the initial state's
+  // loop over C₀'s rows, then one per step.
+  const stateLoop = o.initialState ? DH + 1 : 0;
+  const stepsPerDispatch = Math.min(steps, target.maxLoopIterationsPerInvocation - TQ - 1 - stateLoop);
   if (stepsPerDispatch < 1) throw new Error(`mLSTM parallel: a tile of ${TQ} rows needs more loop iterations than the device allows`);
-  return { B, T, NH, DH, I: NH * DH, VW, DHV, RB, lanes, TQ, QT: Math.ceil(T / TQ), KB, steps, stepsPerDispatch, dispatches: Math.ceil(steps / stepsPerDispatch) };
+  return {
+    ...{ B, T, NH, DH, I: NH * DH, VW, DHV, RB, lanes, TQ, QT: Math.ceil(T / TQ), KB, steps, stateLoop },
+    ...{ stepsPerDispatch, dispatches: Math.ceil(steps / stepsPerDispatch) },
+  };
 }
 
 /** Elements of the `carry` scratch tensor (0 when the kernel runs as one dispatch). */
@@ -173,7 +189,8 @@ function dispatchKernel(o: MlstmParallelOptions, l: Layout, target: KernelTarget
     ...keys.flatMap((j) => [
       `  let in${j} = base >= ${j}u;`,
       `  let s${j} = select(0u, base - ${j}u, in${j});`,
-      `  let l${j} = log_sigmoid(fgate[gateBase + s${j} * NH]);`,
+      // 0 before key 0, so the walk ends with rKey = R_{−1} = −F_{q0}.
+      `  let l${j} = select(0.0, log_sigmoid(fgate[gateBase + s${j} * NH]), in${j});`,
       `  let r${j} = ${j === 0 ? 'rKey' : `r${j - 1} - l${j - 1}`};`,
       `  let ig${j} = igate[gateBase + s${j} * NH] - r${j};`,
       `  let keyAt${j} = headBase + s${j} * ROW_V + K_OFF;`,
@@ -200,13 +217,33 @@ function dispatchKernel(o: MlstmParallelOptions, l: Layout, target: KernelTarget
     ]),
     '}',
   );
-  const finish = perRow((r) => [
+  // The initial state as the last key: D = F_t + m₀ with F_t = R_t − R_{−1}.
+  const stateTerm = !o.initialState
+    ? []
+    : [
+        'let m0 = mState[bh];',
+        ...cols.map((c) => `let n0_${c} = nState[bh * DHV + ${c}u];`),
+        ...perRow((r) => [
+          `let dState${r} = rRow${r} - rKey + m0;`,
+          `let mWithState${r} = max(M${r}, dState${r});`,
+          `let alphaState${r} = exp(M${r} - mWithState${r});`,
+          `let wState${r} = exp(dState${r} - mWithState${r});`,
+          `Z${r} = Z${r} * alphaState${r} + wState${r} * (${sum(cols.map((c) => dotv(`query${r}_${c}`, `n0_${c}`)))});`,
+          `M${r} = mWithState${r};`,
+          ...cols.map((c) => `acc${r}_${c} *= alphaState${r};`),
+        ]),
+        'for (var a = 0u; a < DH; a++) {',
+        ...perRow((r) => [`  let qa${r} = wState${r} * ${VW === 4 ? `qkv[qRow${r} + a / 4u][a % 4u]` : `qkv[qRow${r} + a]`};`]),
+        ...cols.flatMap((c) => [`  let c0_${c} = cState[(bh * DH + a) * DHV + ${c}u];`, ...rows.map((r) => `  acc${r}_${c} += qa${r} * c0_${c};`)]),
+        '}',
+      ];
+  const finish = [...stateTerm, ...perRow((r) => [
     `if (t${r} < T) {`,
     `  let inv${r} = 1.0 / (max(abs(Z${r}), exp(-M${r})) + EPS);`,
     `  let hRow${r} = (b * T + t${r}) * I_V + hd * DHV;`,
     ...cols.map((c) => `  h[hRow${r} + ${c}u] = acc${r}_${c} * inv${r};`),
     '}',
-  ]);
+  ])];
   const store = [
     ...perRow((r) => [
       `if (t${r} < T) {`,
@@ -229,6 +266,13 @@ function dispatchKernel(o: MlstmParallelOptions, l: Layout, target: KernelTarget
     { name: 'fgate', access: 'read', type: 'f32', elements: B * T * NH },
     { name: 'h', access: 'read_write', type: 'f32', elements: B * T * I, ...vec4 },
   ];
+  if (o.initialState) {
+    bindings.push(
+      { name: 'cState', access: 'read', type: 'f32', elements: B * NH * l.DH * l.DH, ...vec4 },
+      { name: 'nState', access: 'read', type: 'f32', elements: B * NH * l.DH, ...vec4 },
+      { name: 'mState', access: 'read', type: 'f32', elements: B * NH },
+    );
+  }
   if (split) bindings.push({ name: 'carry', access: 'read_write', type: 'f32', elements: mlstmParallelCarryElements(o, target) });
   const walked = Math.min(n, l.steps - d * n);
   return buildKernel(
@@ -237,11 +281,12 @@ function dispatchKernel(o: MlstmParallelOptions, l: Layout, target: KernelTarget
       ...(o.source !== undefined ? { source: o.source } : {}),
       summary:
         `mLSTM parallel stabilised cell, ${B} batch rows × ${NH} heads of ${l.DH}, T=${T}, ${TQ} rows per workgroup ` +
-        `(${RB} per invocation), ${KB} keys per step${split ? `, steps ${d * n}..${d * n + walked - 1} of the walk (dispatch ${d + 1} of ${l.dispatches})` : ''}`,
+        `(${RB} per invocation), ${KB} keys per step${o.initialState ? ', from a carried state' : ''}${split ? `, steps ${d * n}..${d * n + walked - 1} of the walk (dispatch ${d + 1} of ${l.dispatches})` : ''}`,
       bindings,
       constants: {
         T: u32(T),
         NH: u32(NH),
+        DH: u32(l.DH),
         DHV: u32(DHV),
         RB: u32(RB),
         TQ: u32(TQ),
@@ -262,7 +307,7 @@ function dispatchKernel(o: MlstmParallelOptions, l: Layout, target: KernelTarget
       helpers: [LOG_SIGMOID_WGSL],
       workgroupSize: l.lanes,
       workgroups: B * NH * QT,
-      loopIterations: TQ + 1 + walked,
+      loopIterations: TQ + 1 + l.stateLoop + walked,
       body,
     },
     target,

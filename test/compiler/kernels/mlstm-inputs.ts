@@ -1,4 +1,5 @@
 import type { MlstmDims, MlstmInputs } from '../../../runtime/reference/ops/mlstm-heads.js';
+import { createMlstmState, type MlstmState } from '../../../runtime/reference/ops/mlstm-recurrent.js';
 import type { Rng } from '../../../runtime/random.js';
 import { randomF32 } from '../../runtime/gpu/gpu-test-kit.js';
 
@@ -32,4 +33,12 @@ export function randomMlstmInputs(rng: Rng, dims: MlstmDims, fMean = 2): MlstmTe
     fgate: fgate.f32,
     ref: { q: part(0), k: part(1), v: part(2), igate: igate.f64, fgate: fgate.f64 },
   };
+}
+
+/** A random carried state (C, n, m), f32-representable so the GPU and the reference start equal. */
+export function randomMlstmState(rng: Rng, dims: MlstmDims): MlstmState {
+  const s = createMlstmState(dims.batch, dims.heads, dims.headDim);
+  for (const part of [s.c, s.n]) for (let i = 0; i < part.length; i++) part[i] = Math.fround(0.3 * rng.nextNormal());
+  for (let i = 0; i < s.m.length; i++) s.m[i] = Math.fround(rng.nextNormal());
+  return s;
 }
