@@ -58,7 +58,8 @@ function chunkKernel(o: GradWeightOptions, G: number, dy: RowView, x: RowView, c
   const nTiles = Math.ceil(N / TN);
   const kTiles = Math.ceil(K / tile.cols);
   const threads = G * nTiles * kTiles;
-  const vec = vec4Aligned(x, G * K);
+  // vec4 loads need every group to start on a vec4 boundary too
+  const vec = vec4Aligned(x, G * K) && K % 4 === 0;
   const ln = o.layerNorm === true;
   const op = assignOp(o.accumulate === true || !c.first);
   const size = spreadWorkgroupSize(threads, target);
