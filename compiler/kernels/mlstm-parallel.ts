@@ -53,8 +53,9 @@ export interface MlstmParallelOptions {
    * Start from a carried recurrent state (C₀, n₀, m₀) in `cState`, `nState`, `mState` (the layout of
    * `mlstmRecurrentStepKernels`), as a chunk of the chunkwise form: the state enters as one more key
    * with D = F_t + m₀, score q_t·n₀ and value q_tᵀC₀, so the stabiliser is the recurrent one,
-   * m_t = max(F_t + m₀, max_s D[t,s]), and the output that of the recurrent form (from a zero state
-   * too: then it matches `logits_step`, the plain form `logits`). The state itself is not updated.
+   * m_t = max(F_t + m₀, max_s D[t,s]), and the output that of the recurrent form, also from a zero
+   * state (then it matches the step API's `logits_step`; without a state it matches `logits`). The
+   * state itself is not updated.
    */
   initialState?: boolean;
   name?: string;
@@ -94,8 +95,9 @@ function layoutOf(o: MlstmParallelOptions, target: KernelTarget): Layout {
   }
   const VW = DH % 4 === 0 ? 4 : 1;
   const DHV = DH / VW;
-  // Measured on llvmpipe (B=8, NH=4, DH=64, T=128): 8 rows per invocation ran at ~linear-kernel speed,
-  // 4 rows at 75% of it, 2 at 50%; two keys per step gained nothing and doubled the compile time.
+  // Measured on llvmpipe (B=8, NH=4, DH=64, T=128): 8 rows per invocation ran at about the linear
+  // kernel's speed, 4 rows at ~85% of it, 2 at ~55%; two keys per step gained nothing and doubled the
+  // compile time. 128 / DHV caps the registers of wide heads.
   const RB = o.rowsPerInvocation ?? Math.max(1, Math.min(8, Math.floor(128 / DHV), Math.ceil(T / 8)));
   const lanes = Math.min(o.lanes ?? 8, Math.ceil(T / RB), target.maxComputeInvocationsPerWorkgroup);
   const KB = o.keysPerStep ?? 1;
@@ -109,10 +111,8 @@ function layoutOf(o: MlstmParallelOptions, target: KernelTarget): Layout {
   const stateLoop = o.initialState ? DH + 1 : 0;
   const stepsPerDispatch = Math.min(steps, target.maxLoopIterationsPerInvocation - TQ - 1 - stateLoop);
   if (stepsPerDispatch < 1) throw new Error(`mLSTM parallel: a tile of ${TQ} rows needs more loop iterations than the device allows`);
-  return {
-    ...{ B, T, NH, DH, I: NH * DH, VW, DHV, RB, lanes, TQ, QT: Math.ceil(T / TQ), KB, steps, stateLoop },
-    ...{ stepsPerDispatch, dispatches: Math.ceil(steps / stepsPerDispatch) },
-  };
+  const dispatches = Math.ceil(steps / stepsPerDispatch);
+  return { B, T, NH, DH, I: NH * DH, VW, DHV, RB, lanes, TQ, QT: Math.ceil(T / TQ), KB, steps, stateLoop, stepsPerDispatch, dispatches };
 }
 
 /** Elements of the `carry` scratch tensor (0 when the kernel runs as one dispatch). */
@@ -237,13 +237,16 @@ function dispatchKernel(o: MlstmParallelOptions, l: Layout, target: KernelTarget
         ...cols.flatMap((c) => [`  let c0_${c} = cState[(bh * DH + a) * DHV + ${c}u];`, ...rows.map((r) => `  acc${r}_${c} += qa${r} * c0_${c};`)]),
         '}',
       ];
-  const finish = [...stateTerm, ...perRow((r) => [
-    `if (t${r} < T) {`,
-    `  let inv${r} = 1.0 / (max(abs(Z${r}), exp(-M${r})) + EPS);`,
-    `  let hRow${r} = (b * T + t${r}) * I_V + hd * DHV;`,
-    ...cols.map((c) => `  h[hRow${r} + ${c}u] = acc${r}_${c} * inv${r};`),
-    '}',
-  ])];
+  const finish = [
+    ...stateTerm,
+    ...perRow((r) => [
+      `if (t${r} < T) {`,
+      `  let inv${r} = 1.0 / (max(abs(Z${r}), exp(-M${r})) + EPS);`,
+      `  let hRow${r} = (b * T + t${r}) * I_V + hd * DHV;`,
+      ...cols.map((c) => `  h[hRow${r} + ${c}u] = acc${r}_${c} * inv${r};`),
+      '}',
+    ]),
+  ];
   const store = [
     ...perRow((r) => [
       `if (t${r} < T) {`,
@@ -281,7 +284,8 @@ function dispatchKernel(o: MlstmParallelOptions, l: Layout, target: KernelTarget
       ...(o.source !== undefined ? { source: o.source } : {}),
       summary:
         `mLSTM parallel stabilised cell, ${B} batch rows × ${NH} heads of ${l.DH}, T=${T}, ${TQ} rows per workgroup ` +
-        `(${RB} per invocation), ${KB} keys per step${o.initialState ? ', from a carried state' : ''}${split ? `, steps ${d * n}..${d * n + walked - 1} of the walk (dispatch ${d + 1} of ${l.dispatches})` : ''}`,
+        `(${RB} per invocation), ${KB} keys per step${o.initialState ? ', from a carried state' : ''}` +
+        `${split ? `, steps ${d * n}..${d * n + walked - 1} of the walk (dispatch ${d + 1} of ${l.dispatches})` : ''}`,
       bindings,
       constants: {
         T: u32(T),

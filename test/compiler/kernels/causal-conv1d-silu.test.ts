@@ -6,6 +6,7 @@ import { causalConv1dForward, causalConv1dStep } from '../../../runtime/referenc
 import type { Rng } from '../../../runtime/random.js';
 import { openGpuKit, randomF32, relativeError, testRng, type GpuKit } from '../../runtime/gpu/gpu-test-kit.js';
 import { DeviceTensors } from './device-tensors.js';
+import { sliceTime } from './time-slices.js';
 
 let kit: GpuKit;
 beforeAll(async () => {
@@ -57,13 +58,6 @@ function strided(rng: Rng, x: Float32Array, rows: number, C: number, stride: num
   return out;
 }
 
-/** Time steps [from, to) of [B,T,C]. */
-function steps(x: Float32Array, B: number, T: number, C: number, from: number, to: number): Float32Array {
-  const out = new Float32Array(B * (to - from) * C);
-  for (let b = 0; b < B; b++) out.set(x.subarray((b * T + from) * C, (b * T + to) * C), b * (to - from) * C);
-  return out;
-}
-
 describe('causal conv1d + SiLU kernel against the float64 reference', () => {
   it.each([
     [1, 1, 1, 1],
@@ -104,14 +98,12 @@ describe('causal conv1d + SiLU kernel against the float64 reference', () => {
     let state: Float32Array | undefined;
     let from = 0;
     for (const len of pieces) {
-      const piece = steps(x.f32, B, T, C, from, from + len);
+      const piece = sliceTime(x.f32, B, T, C, from, len);
       const stateIn = state ?? new Float32Array(B * K * C);
       const { y, stateOut } = await run(conv, { batch: B, time: len, stateOut: true }, piece, stateIn);
-      const expected = steps(Float32Array.from(whole), B, T, C, from, from + len);
-      expect(relativeError(y, Float64Array.from(expected)), `seed ${seed}, piece at ${from}`).toBeLessThan(1e-5);
+      expect(relativeError(y, sliceTime(whole, B, T, C, from, len)), `seed ${seed}, piece at ${from}`).toBeLessThan(1e-5);
       for (let t = from; t < from + len; t++) {
-        const xt = Float64Array.from(steps(x.f32, B, T, C, t, t + 1));
-        causalConv1dStep(official, xt, conv.weight.f64, conv.bias.f64, B, C, K);
+        causalConv1dStep(official, sliceTime(x.f64, B, T, C, t, 1), conv.weight.f64, conv.bias.f64, B, C, K);
       }
       expect(relativeError(stateOut!, official), `seed ${seed}, state after ${from + len}`).toBe(0);
       state = stateOut;

@@ -7,6 +7,7 @@ import type { MlstmDims } from '../../../runtime/reference/ops/mlstm-heads.js';
 import { createMlstmState, mlstmRecurrentForward, type MlstmState } from '../../../runtime/reference/ops/mlstm-recurrent.js';
 import { openGpuKit, relativeError, testRng, type GpuKit } from '../../runtime/gpu/gpu-test-kit.js';
 import { DeviceTensors } from './device-tensors.js';
+import { joinTime, sliceTime } from './time-slices.js';
 import { randomMlstmInputs, randomMlstmState, type MlstmTestInputs } from './mlstm-inputs.js';
 
 let kit: GpuKit;
@@ -16,13 +17,6 @@ beforeAll(async () => {
 afterAll(() => kit?.close());
 
 const EPS = 1e-6;
-
-/** Time steps [from, to) of a [B,T,width] array. */
-function steps(x: Float32Array, B: number, T: number, width: number, from: number, to: number): Float32Array {
-  const out = new Float32Array(B * (to - from) * width);
-  for (let b = 0; b < B; b++) out.set(x.subarray((b * T + from) * width, (b * T + to) * width), b * (to - from) * width);
-  return out;
-}
 
 /**
  * Feeds the sequence to the recurrent kernels in pieces, the state staying on the device; returns h
@@ -36,25 +30,26 @@ async function runPieces(x: MlstmTestInputs, dims: MlstmDims, pieces: number[], 
   const cState = t.input('cState', Float32Array.from(start.c));
   const nState = t.input('nState', Float32Array.from(start.n));
   const mState = t.input('mState', Float32Array.from(start.m));
-  const h = new Float32Array(B * T * I);
+  const hPieces: { data: Float32Array; len: number }[] = [];
   let kernels = 0;
   let from = 0;
   for (const len of pieces) {
     const ks = mlstmRecurrentStepKernels({ batch: B, time: len, heads: NH, headDim: DH }, target);
     kernels += ks.length;
     for (const k of ks) expect(k.loopIterations).toBeLessThanOrEqual(target.maxLoopIterationsPerInvocation);
-    t.input('qkv', steps(x.qkv, B, T, 3 * I, from, from + len));
-    t.input('igate', steps(x.igate, B, T, NH, from, from + len));
-    t.input('fgate', steps(x.fgate, B, T, NH, from, from + len));
+    t.input('qkv', sliceTime(x.qkv, B, T, 3 * I, from, len));
+    t.input('igate', sliceTime(x.igate, B, T, NH, from, len));
+    t.input('fgate', sliceTime(x.fgate, B, T, NH, from, len));
     const hPiece = t.output('h', B * len * I);
     const recurrent = bindAll(ks, { ...t.pick('qkv', 'igate', 'fgate', 'cState', 'nState', 'mState'), h: chunkwise ? t.output('hStep', B * len * I) : hPiece });
     const parallel = chunkwise
       ? bindAll(mlstmParallelKernels({ batch: B, time: len, heads: NH, headDim: DH, initialState: true }, target), t.pick('qkv', 'igate', 'fgate', 'cState', 'nState', 'mState', 'h'))
       : [];
     const [out] = await kit.exec.run([...parallel, ...recurrent], { read: [hPiece] });
-    for (let b = 0; b < B; b++) h.set((out as Float32Array).subarray(b * len * I, (b + 1) * len * I), (b * T + from) * I);
+    hPieces.push({ data: out as Float32Array, len });
     from += len;
   }
+  const h = joinTime(hPieces, B, I);
   const [c, n, m] = await kit.exec.run([], { read: [cState, nState, mState] });
   return { h, state: { c: c as Float32Array, n: n as Float32Array, m: m as Float32Array }, kernels };
 }
