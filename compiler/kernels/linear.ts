@@ -99,37 +99,40 @@ function matmulChunk(o: LinearOptions, target: KernelTarget, c: Chunk): KernelSp
 
   const rows = range(TM);
   const cols = range(TN);
+  const m = (i: number): string => (i ? `m0 + ${i}u` : 'm0');
+  const n = (j: number): string => (j ? `n0 + ${j}u` : 'n0');
   const body: string[] = [
     'if (gid >= THREADS) { return; }',
     'let m0 = (gid / COL_BLOCKS) * TM;',
     'let n0 = (gid % COL_BLOCKS) * TN;',
     // Clamped rows/columns compute duplicates that are never stored: no branch in the inner loop.
-    ...rows.map((i) => `let xr${i} = min(m0 + ${i}u, M - 1u) * ROW_UNITS;`),
-    ...cols.map((j) => `let wr${j} = min(n0 + ${j}u, N - 1u) * ROW_UNITS;`),
+    ...rows.map((i) => `let xr${i} = min(${m(i)}, M - 1u) * ROW_UNITS;`),
+    ...cols.map((j) => `let wr${j} = min(${n(j)}, N - 1u) * ROW_UNITS;`),
   ];
   if (ln) {
     body.push(
-      ...rows.map((i) => `let st${i} = 2u * min(m0 + ${i}u, M - 1u);`),
+      ...rows.map((i) => `let st${i} = 2u * min(${m(i)}, M - 1u);`),
       ...rows.map((i) => `let mean${i} = stats[st${i}];`),
       ...rows.map((i) => `let rstd${i} = stats[st${i} + 1u];`),
     );
   }
-  for (const i of rows) for (const j of cols) body.push(`var acc${i}_${j} = vec4<f32>(0.0);`);
+  for (const i of rows) for (const j of cols) body.push(`var acc${i}_${j} = 0.0;`);
 
   // The loop body, for vec4 group `k` (a loop variable or a literal).
   const step = (k: string, lanes: number): string[] => {
-    const load = (arr: string, base: string): string => {
-      if (c.vec) return `${arr}[${base} + ${k}]`;
-      const at = (l: number): string => (l < lanes ? `${arr}[${base} + 4u * ${k}${l ? ` + ${l}u` : ''}]` : '0.0');
+    const load = (arr: string, base?: string): string => {
+      const from = base ? `${base} + ` : '';
+      if (c.vec) return `${arr}[${from}${k}]`;
+      const at = (l: number): string => (l < lanes ? `${arr}[${from}4u * ${k}${l ? ` + ${l}u` : ''}]` : '0.0');
       return `vec4<f32>(${[0, 1, 2, 3].map(at).join(', ')})`;
     };
     const lines: string[] = [];
-    if (ln) lines.push(`let g = vec4<f32>(1.0) + ${load('lnWeight', '0u')};`);
+    if (ln) lines.push(`let g = vec4<f32>(1.0) + ${load('lnWeight')};`);
     for (const i of rows) {
       lines.push(ln ? `let a${i} = (${load('x', `xr${i}`)} - vec4<f32>(mean${i})) * (rstd${i} * g);` : `let a${i} = ${load('x', `xr${i}`)};`);
     }
     for (const j of cols) lines.push(`let b${j} = ${load('w', `wr${j}`)};`);
-    for (const i of rows) for (const j of cols) lines.push(`acc${i}_${j} += a${i} * b${j};`);
+    for (const i of rows) for (const j of cols) lines.push(`acc${i}_${j} += dot(a${i}, b${j});`);
     return lines;
   };
   if (c.end > c.begin) {
@@ -142,11 +145,11 @@ function matmulChunk(o: LinearOptions, target: KernelTarget, c: Chunk): KernelSp
   const guardCols = N % TN !== 0;
   for (const i of rows) {
     for (const j of cols) {
-      const conds = [guardRows ? `m0 + ${i}u < M` : '', guardCols ? `n0 + ${j}u < N` : ''].filter(Boolean);
-      const lines = [`let o = (m0 + ${i}u) * N + n0 + ${j}u;`, `var v = dot(acc${i}_${j}, vec4<f32>(1.0));`];
+      const conds = [guardRows ? `${m(i)} < M` : '', guardCols ? `${n(j)} < N` : ''].filter(Boolean);
+      const lines = [`let o = (${m(i)}) * N + ${n(j)};`, `var v = acc${i}_${j};`];
       if (!c.first) lines.push('v += partial[o];');
       if (c.last) {
-        if (o.bias) lines.push(`v += bias[n0 + ${j}u];`);
+        if (o.bias) lines.push(`v += bias[${n(j)}];`);
         if (act) lines.push(`v = ${act.apply('v')};`);
         if (o.residual === 'buffer') lines.push('v += residual[o];');
         if (o.residual === 'in-place') lines.push('v += y[o];');
