@@ -1,6 +1,6 @@
 import type { KernelBinding, KernelSpec, KernelTarget } from './kernel.js';
 import { assignOp, loopChunks, type LoopChunk } from './loop-chunks.js';
-import { pickTile, range, spreadWorkgroupSize } from './register-tile.js';
+import { groupedDims, range, tileGrid, type GroupedLinearShape } from './register-tile.js';
 import { rowView, vec4Aligned, viewBinding, type RowView, type RowViewOptions } from './row-view.js';
 import { buildKernel, u32 } from './wgsl.js';
 
@@ -21,48 +21,30 @@ import { buildKernel, u32 } from './wgsl.js';
  * Bindings: dy, x (views), lnWeight [K] and stats [2·rows] with `layerNorm`, dw [G·N·K], db [G·N]
  * with `bias`.
  */
-export interface GradWeightOptions {
-  rows: number;
-  groups?: number;
-  outDim: number;
-  inDim: number;
+export interface GradWeightOptions extends GroupedLinearShape {
   dy?: RowViewOptions;
   x?: RowViewOptions;
   bias?: boolean;
   layerNorm?: boolean;
   /** Add to dw and db instead of overwriting them. */
   accumulate?: boolean;
-  name: string;
-  source?: string;
-  /** Outputs per invocation, out features × in features (a multiple of 4). */
-  tile?: [number, number];
 }
 
 export function gradWeightKernels(o: GradWeightOptions, target: KernelTarget): KernelSpec[] {
-  const G = o.groups ?? 1;
-  const { rows: M, outDim: N, inDim: K } = o;
-  for (const [dim, v] of Object.entries({ rows: M, groups: G, outDim: N, inDim: K })) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`${o.name}: ${dim} must be a positive integer, got ${v}`);
-  }
+  const { G, M, N, K } = groupedDims(o);
   const dy = rowView(o.dy, 'dy', G * N, o.name);
   const x = rowView(o.x, 'x', G * K, o.name);
   const chunks = loopChunks(M, target, o.name);
-  return chunks.map((c) => chunkKernel(o, G, dy, x, c, chunks.length, target));
+  return chunks.map((c) => chunkKernel(o, dy, x, c, chunks.length, target));
 }
 
-function chunkKernel(o: GradWeightOptions, G: number, dy: RowView, x: RowView, c: LoopChunk, chunks: number, target: KernelTarget): KernelSpec {
-  const { rows: M, outDim: N, inDim: K } = o;
-  const tile = pickTile(G, N, K, o.tile);
-  const TN = tile.rows;
-  const TV = tile.cols / 4;
-  const nTiles = Math.ceil(N / TN);
-  const kTiles = Math.ceil(K / tile.cols);
-  const threads = G * nTiles * kTiles;
+function chunkKernel(o: GradWeightOptions, dy: RowView, x: RowView, c: LoopChunk, chunks: number, target: KernelTarget): KernelSpec {
+  const { G, M, N, K } = groupedDims(o);
+  const grid = tileGrid(G, N, 'n', K, o.tile, target);
   // vec4 loads need every group to start on a vec4 boundary too
   const vec = vec4Aligned(x, G * K) && K % 4 === 0;
   const ln = o.layerNorm === true;
   const op = assignOp(o.accumulate === true || !c.first);
-  const size = spreadWorkgroupSize(threads, target);
 
   const bindings: KernelBinding[] = [viewBinding(dy, M, G * N, 'read'), viewBinding(x, M, G * K, 'read', vec)];
   if (ln) {
@@ -72,18 +54,11 @@ function chunkKernel(o: GradWeightOptions, G: number, dy: RowView, x: RowView, c
   bindings.push({ name: 'dw', access: 'read_write', type: 'f32', elements: G * N * K });
   if (o.bias) bindings.push({ name: 'db', access: 'read_write', type: 'f32', elements: G * N });
 
-  const js = range(TN);
-  const vs = range(TV);
+  const js = range(grid.tile.rows);
+  const vs = range(grid.tile.cols / 4);
   const lanes = range(4);
-  const body = [
-    'if (gid >= THREADS) { return; }',
-    'let g = gid / GROUP_TILES;',
-    'let tile = gid % GROUP_TILES;',
-    'let n0 = (tile / K_TILES) * TN;',
-    'let k0 = (tile % K_TILES) * TK;',
-    // Clamped columns compute duplicates that are never stored: no branch inside the row loop.
-    ...js.map((j) => `let dc${j} = DY_OFFSET + g * N + min(n0 + ${j}u, N - 1u);`),
-  ];
+  // Clamped columns compute duplicates that are never stored: no branch inside the row loop.
+  const body = [...grid.preamble, ...js.map((j) => `let dc${j} = DY_OFFSET + g * N + min(n0 + ${j}u, N - 1u);`)];
   if (vec) body.push(...vs.map((v) => `let xc${v} = (X_OFFSET + g * K + min(k0 + ${4 * v}u, K - 4u)) / 4u;`));
   else for (const v of vs) body.push(...lanes.map((l) => `let xc${v}_${l} = X_OFFSET + g * K + min(k0 + ${4 * v + l}u, K - 1u);`));
   for (const j of js) for (const v of vs) body.push(`var acc${j}_${v} = vec4<f32>(0.0);`);
@@ -104,52 +79,40 @@ function chunkKernel(o: GradWeightOptions, G: number, dy: RowView, x: RowView, c
   if (o.bias) loop.push(...js.map((j) => `bsum${j} += d${j};`));
   body.push(`for (var r = ${c.begin}u; r < ${c.end}u; r++) {`, ...loop.map((l) => `  ${l}`), '}');
 
-  const guardN = N % TN !== 0;
-  const guardK = K % tile.cols !== 0;
-  for (const j of js) {
-    for (const v of vs) {
-      for (const l of lanes) {
-        const k = `k0 + ${4 * v + l}u`;
-        const conds = [guardN ? `n0 + ${j}u < N` : '', guardK ? `${k} < K` : ''].filter(Boolean);
-        const value = ln ? `acc${j}_${v}[${l}] * (1.0 + lnWeight[${k}])` : `acc${j}_${v}[${l}]`;
-        const store = `dw[(g * N + n0 + ${j}u) * K + ${k}] ${op} ${value};`;
-        body.push(conds.length ? `if (${conds.join(' && ')}) { ${store} }` : store);
-      }
-    }
-  }
+  body.push(
+    ...grid.stores((j, v, l, row, k) => {
+      const value = ln ? `acc${j}_${v}[${l}] * (1.0 + lnWeight[${k}])` : `acc${j}_${v}[${l}]`;
+      return `dw[(g * N + ${row}) * K + ${k}] ${op} ${value};`;
+    }),
+  );
   if (o.bias) {
+    // the tiles of the first features write the bias sums (every tile of a row of dw has the same ones)
+    const guard = N % grid.tile.rows !== 0;
     body.push('if (k0 == 0u) {');
     for (const j of js) {
       const store = `db[g * N + n0 + ${j}u] ${op} bsum${j};`;
-      body.push(guardN ? `  if (n0 + ${j}u < N) { ${store} }` : `  ${store}`);
+      body.push(guard ? `  if (n0 + ${j}u < N) { ${store} }` : `  ${store}`);
     }
     body.push('}');
   }
 
-  const a = ln ? 'LN(x)' : x.name;
   return buildKernel(
     {
       name: chunks > 1 ? `${o.name}_r${c.index}` : o.name,
       ...(o.source !== undefined ? { source: o.source } : {}),
       summary:
-        `dw[${G},${N},${K}] ${op} Σ_r ${dy.name}ᵀ·${a}${o.bias ? `, db ${op} Σ_r ${dy.name}` : ''} over rows ` +
-        `${c.begin}..${c.end - 1} of ${M}, ${TN}x${tile.cols} outputs per invocation`,
+        `dw[${G},${N},${K}] ${op} Σ_r ${dy.name}ᵀ·${ln ? 'LN(x)' : x.name}${o.bias ? `, db ${op} Σ_r ${dy.name}` : ''} over rows ` +
+        `${c.begin}..${c.end - 1} of ${M}, ${grid.tile.rows}x${grid.tile.cols} outputs per invocation`,
       bindings,
       constants: {
-        THREADS: u32(threads),
-        GROUP_TILES: u32(nTiles * kTiles),
-        K_TILES: u32(kTiles),
-        TN: u32(TN),
-        TK: u32(tile.cols),
-        N: u32(N),
-        K: u32(K),
+        ...grid.constants,
         DY_OFFSET: u32(dy.offset),
         DY_STRIDE: u32(dy.rowStride),
         X_OFFSET: u32(x.offset),
         X_ROW_UNITS: u32(vec ? x.rowStride / 4 : x.rowStride),
       },
-      workgroupSize: size,
-      workgroups: Math.ceil(threads / size),
+      workgroupSize: grid.workgroupSize,
+      workgroups: grid.workgroups,
       loopIterations: c.end - c.begin + 1,
       body,
     },
