@@ -43,8 +43,8 @@ export class Executor {
   private readonly pipelines: PipelineCache;
   private readonly readbacks: ReadbackPool;
   private readonly bindGroups = new Map<string, GPUBindGroup>();
-  /** Uniform buffers by dispatch position within a step, reused by every step. */
-  private readonly uniformBuffers: GPUBuffer[] = [];
+  /** Uniform buffers by dispatch position within a step, reused by every step (holes where none). */
+  private readonly uniformBuffers: (GPUBuffer | undefined)[] = [];
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -101,7 +101,7 @@ export class Executor {
   dispose(): void {
     this.arena.releaseAll();
     this.readbacks.destroy();
-    for (const b of this.uniformBuffers) b.destroy();
+    for (const b of this.uniformBuffers) b?.destroy();
     this.uniformBuffers.length = 0;
     this.bindGroups.clear();
   }

@@ -97,6 +97,16 @@ describe('Executor', () => {
     await expect(exec.run([{ kernel, tensors: { x: t.x, y: t.a } }])).rejects.toThrow(/no value for uniform 'shift'/);
   });
 
+  it('disposes cleanly when only a later dispatch of a step had uniforms', async () => {
+    const exec = new Executor(kit.dev);
+    const t = { x: exec.tensor('x', 8), y: exec.tensor('y', 8) };
+    await exec.run([
+      { kernel: affine(8, 1, 0), tensors: t },
+      { kernel: affine(8, 1, 0, { uniform: true, name: 'shifted' }), tensors: t, uniforms: { shift: 1 } },
+    ]);
+    expect(() => exec.dispose()).not.toThrow();
+  });
+
   it('replaces a tensor whose size changes and drops bind groups that used it', async () => {
     const exec = new Executor(kit.dev);
     try {
