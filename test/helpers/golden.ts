@@ -2,11 +2,13 @@
  * The golden cases (official PyTorch model in float64, see test/fixtures/golden/README.md) loaded as
  * float64 arrays under official names, with the ModelSpec of each case.
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { specFromOfficialConfig } from '../../compiler/interop/from-official.js';
 import type { ModelSpec } from '../../compiler/spec.js';
 import { tensorToFloat64, tensorToInt32, type Tensor } from '../../runtime/io/safetensors.js';
 import { readSafetensorsFile } from '../../runtime/io/safetensors-node.js';
-import { goldenCases, goldenSpec } from '../compiler/ir/golden-spec.js';
+import { goldenCases } from '../compiler/ir/golden-spec.js';
 
 export interface GoldenData {
   name: string;
@@ -44,6 +46,14 @@ function required(tensors: Map<string, Tensor>, name: string): Tensor {
   return t;
 }
 
+/** The case's ModelSpec, imported from its official post-init config as a user's config would be. */
+function specOf(name: string, dir: string): ModelSpec {
+  const config = JSON.parse(readFileSync(join(dir, 'config.json'), 'utf8')) as { official_config: unknown };
+  const imported = specFromOfficialConfig(config.official_config, name);
+  if (imported.spec === undefined) throw new Error(`golden case ${name}: ${imported.errors.join('; ')}`);
+  return imported.spec;
+}
+
 export async function loadGoldenCase(name: string): Promise<GoldenData> {
   const c = goldenCases().find((g) => g.name === name);
   if (c === undefined) throw new Error(`no golden case ${name}`);
@@ -52,7 +62,7 @@ export async function loadGoldenCase(name: string): Promise<GoldenData> {
   const [batch, time] = inputs.shape;
   return {
     name,
-    spec: goldenSpec(c),
+    spec: specOf(name, c.dir),
     batch,
     time,
     weights: await readFloat64File(join(c.dir, 'weights.safetensors')),

@@ -1,11 +1,12 @@
 /**
  * Tiny models with random (not officially initialised) weights, for tests that need every weight to
  * matter: the official init sets many tensors to constants that hide layout and gradient mistakes.
- * Dims are far below the official 64-rounding (the spec's rounding multiple is set to match), odd
+ * Dims are far below the official 64-rounding (the config's rounding multiple is set to match), odd
  * where the official code allows it.
  */
+import { specFromOfficialConfig } from '../../compiler/interop/from-official.js';
 import { numElements, parameterSpecs } from '../../compiler/params.js';
-import type { Activation, BlockSpec, MlstmSpec, ModelSpec, SlstmSpec } from '../../compiler/spec.js';
+import type { Activation, ModelSpec } from '../../compiler/spec.js';
 import type { TestRng } from './random.js';
 
 export interface TinyModelOptions {
@@ -22,100 +23,33 @@ export interface TinyModelOptions {
   vocab?: number;
 }
 
+/** A tiny model, imported from a sparse official config as a user's config would be. */
 export function tinyModelSpec(o: TinyModelOptions = {}): ModelSpec {
   const kinds = o.blocks ?? ['m', 's', 'm'];
-  const E = 6;
-  const mlstm: MlstmSpec = {
-    projFactor: 2,
-    roundProjUpDimUp: true,
-    roundProjUpToMultipleOf: 4,
-    numHeads: 2,
-    headDim: 6,
-    innerDim: 12,
-    qkvProjBlocksize: 3,
-    numQkvBlocks: 4,
-    convKernel: 3,
+  const slstmAt = kinds.flatMap((k, i) => (k === 's' ? [i] : []));
+  const config = {
+    vocab_size: o.vocab ?? 7,
+    embedding_dim: 6,
+    num_blocks: kinds.length,
+    context_length: 8,
+    slstm_at: slstmAt,
+    tie_weights: o.tieWeights ?? false,
     bias: o.bias ?? true,
-    dropout: 0,
+    add_post_blocks_norm: o.addPostBlocksNorm ?? true,
+    // I = 12 (2 heads of 6, q/k/v blocks of 3); sLSTM 2 heads of 3; FFN F = ceil(1.3·6) = 8.
+    ...(kinds.includes('m') && {
+      mlstm_block: { mlstm: { proj_factor: 2, round_proj_up_to_multiple_of: 4, num_heads: 2, qkv_proj_blocksize: 3, conv1d_kernel_size: 3 } },
+    }),
+    ...(kinds.includes('s') && {
+      slstm_block: {
+        slstm: { num_heads: 2, conv1d_kernel_size: o.slstmConv ?? 2, backend: 'vanilla' },
+        feedforward: { proj_factor: 1.3, round_proj_up_to_multiple_of: 1, act_fn: o.act ?? 'gelu', bias: o.ffnBias ?? false },
+      },
+    }),
   };
-  const slstm: SlstmSpec = {
-    numHeads: 2,
-    headDim: 3,
-    convKernel: o.slstmConv ?? 2,
-    backend: 'vanilla',
-    function: 'slstm',
-    biasInit: 'powerlaw_blockdependent',
-    recurrentWeightInit: 'standard',
-    groupNormWeight: true,
-    numGates: 4,
-    numStates: 4,
-    dropout: 0,
-    cuda: {
-      batchSize: 8,
-      dtype: 'bfloat16',
-      dtypeB: 'float32',
-      dtypeR: 'bfloat16',
-      dtypeW: 'bfloat16',
-      dtypeG: 'bfloat16',
-      dtypeS: 'bfloat16',
-      dtypeA: 'float32',
-      enableAutomaticMixedPrecision: true,
-      gradientRecurrentCut: false,
-      gradientRecurrentClipval: null,
-      forwardClipval: null,
-      inputShape: 'BSGNH',
-      internalInputShape: 'SBGNH',
-      outputShape: 'BNSH',
-      initialVal: 0,
-      constants: {},
-    },
-    ffn: {
-      projFactor: 1.3,
-      roundProjUpDimUp: true,
-      roundProjUpToMultipleOf: 1,
-      upDim: 7,
-      act: o.act ?? 'gelu',
-      bias: o.ffnBias ?? false,
-      dropout: 0,
-      ffType: 'ffn_gated',
-    },
-  };
-  const blocks: BlockSpec[] = kinds.map((k, index) => (k === 'm' ? { kind: 'mlstm', index, ...mlstm } : { kind: 'slstm', index, ...slstm }));
-  return {
-    name: 'Tiny',
-    vocabSize: o.vocab ?? 7,
-    embeddingDim: E,
-    numBlocks: kinds.length,
-    contextLength: 8,
-    slstmAt: kinds.flatMap((k, i) => (k === 's' ? [i] : [])),
-    tieWeights: o.tieWeights ?? false,
-    addPostBlocksNorm: o.addPostBlocksNorm ?? true,
-    bias: o.bias ?? true,
-    dropout: 0,
-    weightDecayOnEmbedding: false,
-    addEmbeddingDropout: false,
-    layerNormEps: 1e-5,
-    mlstmCellEps: 1e-6,
-    precision: 'f32',
-    mlstm: kinds.includes('m') ? mlstm : null,
-    slstm: kinds.includes('s') ? slstm : null,
-    blocks,
-    train: {
-      optimizer: 'adamw',
-      lr: 1e-3,
-      weightDecay: 0.1,
-      betas: [0.9, 0.95],
-      eps: 1e-8,
-      batch: 2,
-      clip: 1,
-      warmup: 0,
-      schedule: 'constant',
-      minLrRatio: 1,
-      steps: 1,
-      gradAccum: 1,
-      seqLen: 8,
-    },
-  };
+  const imported = specFromOfficialConfig(config, 'Tiny');
+  if (imported.spec === undefined) throw new Error(`tiny model config rejected: ${imported.errors.join('; ')}`);
+  return imported.spec;
 }
 
 /** Mean and spread of the random values per kind of tensor: gates near their working range, the rest O(1) after fan-in. */
