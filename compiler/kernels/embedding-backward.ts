@@ -1,16 +1,17 @@
 import type { KernelSpec, KernelTarget } from './kernel.js';
 import { assignOp, loopChunks, type LoopChunk } from './loop-chunks.js';
+import { range, spreadWorkgroupSize } from './register-tile.js';
 import { buildKernel, u32 } from './wgsl.js';
 
 /**
  * Backward of `embedding_gather`: the scatter-add dTable[v, :] (+)= Σ_{t: ids[t] = v} dy[t, :].
  *
  * WGSL has no float atomics, and atomically ordered float sums would differ from run to run, so each
- * invocation owns one (vocab row, vec4 of columns) and walks all tokens in order, adding the rows
- * whose id matches: deterministic, every row of the table written (zero where no token has its id).
- * Neighbouring invocations share a vocab row, so the id test is uniform across a SIMD group and only
- * matching rows are read. The work, vocab·tokens·dim/4 compares, is a quarter of the LM head's weight
- * gradient, which training computes anyway. The token loop is split across dispatches under the
+ * invocation owns one (vocab row, slice of up to 8 vec4 columns) and walks all tokens in order, adding
+ * the rows whose id matches: deterministic, every row of the table written (zero where no token has
+ * its id). The id test is shared by the slice's columns and uniform across neighbouring invocations,
+ * and only matching rows are read: vocab·tokens·dim/32 compares, far below the LM head's weight
+ * gradient (vocab·tokens·dim multiply-adds), which training computes anyway. The token loop is split across dispatches under the
  * device's loop cap; later dispatches add to the output.
  *
  * Tied weights: the LM head's weight gradient (`linear_backward` with dw bound to the same tensor)
@@ -39,13 +40,39 @@ export function embeddingBackwardKernels(o: EmbeddingBackwardOptions, target: Ke
   return chunks.map((c) => chunkKernel(o, chunks.length > 1 ? `${name}_t${c.index}` : name, c, target));
 }
 
+/** vec4 columns (or scalar ones) one invocation sums: the id test per token is shared by all of them. */
+const COLUMNS_PER_INVOCATION = 8;
+
 function chunkKernel(o: EmbeddingBackwardOptions, name: string, c: LoopChunk, target: KernelTarget): KernelSpec {
   const vec = o.dim % 4 === 0;
   const units = vec ? o.dim / 4 : o.dim;
-  const total = o.vocab * units;
+  const per = Math.min(units, COLUMNS_PER_INVOCATION);
+  const slices = Math.ceil(units / per);
+  const total = o.vocab * slices;
   const view = vec ? { view: 'vec4' as const } : {};
   const op = assignOp(o.accumulate === true || !c.first);
-  const size = Math.min(64, target.maxComputeInvocationsPerWorkgroup);
+  const size = spreadWorkgroupSize(total, target);
+  const cols = range(per);
+  const zero = vec ? 'vec4<f32>(0.0)' : '0.0';
+  const guard = units % per !== 0;
+  // Clamped columns of the last slice add duplicates that are never stored.
+  const body = [
+    'if (gid >= TOTAL) { return; }',
+    'let v = gid / SLICES;',
+    'let col0 = (gid % SLICES) * PER;',
+    ...cols.map((j) => `let c${j} = min(col0 + ${j}u, UNITS - 1u);`),
+    ...cols.map((j) => `var acc${j} = ${zero};`),
+    `for (var t = ${c.begin}u; t < ${c.end}u; t++) {`,
+    '  if (ids[t] == v) {',
+    '    let row = t * UNITS;',
+    ...cols.map((j) => `    acc${j} += dy[row + c${j}];`),
+    '  }',
+    '}',
+    ...cols.map((j) => {
+      const store = `dTable[v * UNITS + col0 + ${j}u] ${op} acc${j};`;
+      return guard && j > 0 ? `if (col0 + ${j}u < UNITS) { ${store} }` : store;
+    }),
+  ];
   return buildKernel(
     {
       name,
@@ -56,20 +83,11 @@ function chunkKernel(o: EmbeddingBackwardOptions, name: string, c: LoopChunk, ta
         { name: 'dy', access: 'read', type: 'f32', elements: o.tokens * o.dim, ...view },
         { name: 'dTable', access: 'read_write', type: 'f32', elements: o.vocab * o.dim, ...view },
       ],
-      constants: { TOTAL: u32(total), UNITS: u32(units) },
+      constants: { TOTAL: u32(total), UNITS: u32(units), SLICES: u32(slices), PER: u32(per) },
       workgroupSize: size,
       workgroups: Math.ceil(total / size),
       loopIterations: c.end - c.begin + 1,
-      body: [
-        'if (gid >= TOTAL) { return; }',
-        'let v = gid / UNITS;',
-        'let col = gid % UNITS;',
-        `var acc = ${vec ? 'vec4<f32>(0.0)' : '0.0'};`,
-        `for (var t = ${c.begin}u; t < ${c.end}u; t++) {`,
-        '  if (ids[t] == v) { acc += dy[t * UNITS + col]; }',
-        '}',
-        `dTable[gid] ${op} acc;`,
-      ],
+      body,
     },
     target,
   );

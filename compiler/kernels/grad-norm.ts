@@ -24,8 +24,15 @@ export interface GradNormOptions {
   source?: string;
 }
 
-/** Slices per invocation in the first pass before more workgroups are worth their second-pass cost. */
-const FIRST_PASS_WORKGROUPS = 256;
+/**
+ * First-pass shape: few workgroups of 64, each invocation summing a long strided run. Workgroup
+ * barriers are costly on llvmpipe (it switches between the invocations of a workgroup at each one),
+ * so the reductions should be few and small; 64 workgroups still occupy every core.
+ */
+const FIRST_PASS_SIZE = 64;
+const FIRST_PASS_WORKGROUPS = 64;
+/** Elements an invocation should sum at least before another workgroup is worth starting. */
+const MIN_RUN = 64;
 
 export function gradNormKernels(o: GradNormOptions, target: KernelTarget): KernelSpec[] {
   const n = o.elements;
@@ -35,9 +42,9 @@ export function gradNormKernels(o: GradNormOptions, target: KernelTarget): Kerne
   const src = o.source !== undefined ? { source: o.source } : {};
   const vec = n % 4 === 0;
   const units = vec ? n / 4 : n;
-  const size = reductionWorkgroupSize(units, 256, target.maxComputeInvocationsPerWorkgroup);
+  const size = reductionWorkgroupSize(units, FIRST_PASS_SIZE, target.maxComputeInvocationsPerWorkgroup);
   const perInvocation = target.maxLoopIterationsPerInvocation - 1;
-  const workgroups = Math.max(Math.min(FIRST_PASS_WORKGROUPS, Math.ceil(units / size)), Math.ceil(units / (size * perInvocation)));
+  const workgroups = Math.max(Math.min(FIRST_PASS_WORKGROUPS, Math.ceil(units / (size * MIN_RUN))), Math.ceil(units / (size * perInvocation)));
   const finalSize = reductionWorkgroupSize(workgroups, 256, target.maxComputeInvocationsPerWorkgroup);
   // (sum of squares, non-finite seen) pairs
   const combine = (a: string, b: string): string => `vec2<f32>(${a}.x + ${b}.x, max(${a}.y, ${b}.y))`;

@@ -43,6 +43,8 @@ describe('embedding backward (deterministic scatter-add) against the float64 ref
     [7, 11, 8],
     [5, 13, 6],
     [40, 9, 5],
+    [40, 9, 44], // 11 vec4 columns: a full slice of 8 and a partial one
+    [25, 6, 19],
     [300, 256, 128],
   ])('%i tokens into a %i×%i table', async (tokens, vocab, dim) => {
     expect(await check(tokens, vocab, dim)).toBe(1);

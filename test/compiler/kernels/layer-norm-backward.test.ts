@@ -86,10 +86,13 @@ describe('LayerNorm backward kernels against the float64 reference', () => {
     await check({ rows: 10, heads: 2, headDim: 12, accumulate: true });
   });
 
-  it('sums dWeight in segments when the rows are many or the loop cap small', async () => {
+  it('splits the group sums across dispatches and sums dWeight in segments when the loop cap is small or the rows many', async () => {
+    // kernels: stats, group sums (per chunk of ≤ 8 feature units under a cap of 9), dx, dWeight segments and combine
     const small = { ...kit.target, maxLoopIterationsPerInvocation: 9 };
-    expect(await check({ rows: 50, heads: 2, headDim: 4, target: small, accumulate: true })).toBe(4);
-    expect(await check({ rows: 3000, heads: 1, headDim: 3 })).toBe(4);
+    expect(await check({ rows: 50, heads: 2, headDim: 4, target: small, accumulate: true })).toBe(1 + 1 + 1 + 2);
+    expect(await check({ rows: 20, heads: 1, headDim: 40, target: small })).toBe(1 + 2 + 1 + 2);
+    expect(await check({ rows: 12, heads: 3, headDim: 17, target: small })).toBe(1 + 3 + 1 + 2);
+    expect(await check({ rows: 3000, heads: 1, headDim: 3 })).toBe(1 + 1 + 1 + 2);
   });
 
   it('is correct where a naive loop over the rows would pass the device loop cap', async () => {

@@ -80,7 +80,8 @@ describe('linear backward kernels against the float64 reference', () => {
     [5, 9, 30],
     [16, 16, 64],
   ])('through the LayerNorm prologue, M=%i N=%i K=%i', async (m, n, k) => {
-    expect(await check({ m, n, k, layerNorm: { eps: 1e-5 }, bias: true })).toBe(5);
+    // stats, dw, dA, the LayerNorm group sums, dx, dLnWeight
+    expect(await check({ m, n, k, layerNorm: { eps: 1e-5 }, bias: true })).toBe(6);
   });
 
   it('accumulates into existing gradients', async () => {
@@ -90,10 +91,11 @@ describe('linear backward kernels against the float64 reference', () => {
   });
 
   it('splits every reduction into accumulating dispatches when the loop cap is small', async () => {
-    // a cap of 8: at most 7 rows per dw dispatch, 7 columns of dy per dx dispatch, segments of 7 rows for dLnWeight
+    // a cap of 8: at most 7 rows per dw dispatch, 7 columns of dy per dA dispatch, 7 features per LayerNorm
+    // group-sum dispatch, segments of 7 rows for dLnWeight
     const small = { ...kit.target, maxLoopIterationsPerInvocation: 8 };
     const count = await check({ m: 20, n: 15, k: 9, layerNorm: { eps: 1e-5 }, bias: true, accumulate: { params: true } }, small);
-    expect(count).toBe(1 + 3 + 3 + 1 + 2);
+    expect(count).toBe(1 + 3 + 3 + 2 + 1 + 2);
     expect(await check({ m: 20, n: 15, k: 9 }, small)).toBe(3 + 3);
   });
 
