@@ -16,7 +16,7 @@ export interface BlockPass extends LayerPass {
   layerOutput: Float64Array;
 }
 
-/** y = x + inner(LN(x; norm)), rows of width E. */
+/** y = x + inner(LN(x; norm)), rows of width E; `body` is the inner pass. */
 function normedResidual(
   spec: ModelSpec,
   p: WeightStore,
@@ -24,13 +24,14 @@ function normedResidual(
   x: Float64Array,
   rows: number,
   inner: (xn: Float64Array) => LayerPass,
-): LayerPass {
+): LayerPass & { body: LayerPass } {
   const E = spec.embeddingDim;
   const normWeight = p.get(normName);
   const norm = layerNormForward(x, normWeight, rows, E, spec.layerNormEps);
   const body = inner(norm.y);
   return {
     y: add(x, body.y),
+    body,
     backward: (dy) => {
       const dNorm = layerNormBackward(body.backward(dy), normWeight, norm.cache, rows, E);
       p.addGrad(normName, dNorm.dWeight);
@@ -68,13 +69,11 @@ function ffnPass(spec: ModelSpec, ffn: FfnSpec, p: WeightStore, x: Float64Array,
 export function blockForward(spec: ModelSpec, block: BlockSpec, p: WeightStore, x: Float64Array, shape: SequenceShape): BlockPass {
   const rows = shape.batch * shape.time;
   const layer = p.scoped('xlstm.');
-  let layerOutput: Float64Array = new Float64Array(0);
-  const mixer = normedResidual(spec, p, 'xlstm_norm.weight', x, rows, (xn) => {
-    const pass = block.kind === 'mlstm' ? mlstmLayerForward(spec, block, layer, xn, shape) : slstmLayerForward(spec, block, layer, xn, shape);
-    layerOutput = pass.y;
-    return pass;
-  });
-  if (block.kind === 'mlstm' || block.ffn === null) return { ...mixer, layerOutput };
+  const mixer = normedResidual(spec, p, 'xlstm_norm.weight', x, rows, (xn) =>
+    block.kind === 'mlstm' ? mlstmLayerForward(spec, block, layer, xn, shape) : slstmLayerForward(spec, block, layer, xn, shape),
+  );
+  const layerOutput = mixer.body.y;
+  if (block.kind === 'mlstm' || block.ffn === null) return { y: mixer.y, layerOutput, backward: mixer.backward };
   const ffnSpec = block.ffn;
   const ffn = normedResidual(spec, p, 'ffn_norm.weight', mixer.y, rows, (xn) => ffnPass(spec, ffnSpec, p, xn, rows));
   return { y: ffn.y, layerOutput, backward: (dy) => mixer.backward(ffn.backward(dy)) };

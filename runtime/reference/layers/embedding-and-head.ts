@@ -6,7 +6,10 @@ import { linearBackward, linearForward } from '../ops/linear.js';
 import { lmHeadName, type WeightStore } from '../weight-store.js';
 import type { LayerPass } from './layer-pass.js';
 
-/** Token embedding [rows] → [rows, E]; its backward adds the scatter-add into the embedding's gradient. */
+/**
+ * Token embedding [rows] → [rows, E]; its backward adds the scatter-add into the embedding's gradient
+ * and returns an empty array (token ids have no gradient).
+ */
 export function embeddingPass(spec: ModelSpec, p: WeightStore, tokens: Int32Array): LayerPass {
   const V = spec.vocabSize;
   const E = spec.embeddingDim;
