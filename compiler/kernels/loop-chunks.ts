@@ -11,12 +11,11 @@ export interface LoopChunk {
 
 /**
  * Splits a loop of `total` iterations into consecutive dispatches that each stay under the device's
- * silent loop cap (DESIGN.md §7), counting the loop's final exit test and `otherIterations` spent by
- * the shader's other loops. Results accumulate through the output from one dispatch to the next
+ * silent loop cap (DESIGN.md §7), counting the loop's final exit test. Results accumulate through the output from one dispatch to the next
  * (dispatches of one pass see each other's writes), so the split costs no scratch memory.
  */
-export function loopChunks(total: number, target: KernelTarget, what: string, otherIterations = 0): LoopChunk[] {
-  const perChunk = target.maxLoopIterationsPerInvocation - 1 - otherIterations;
+export function loopChunks(total: number, target: KernelTarget, what: string): LoopChunk[] {
+  const perChunk = target.maxLoopIterationsPerInvocation - 1;
   if (perChunk < 1) throw new Error(`${what}: loop cap ${target.maxLoopIterationsPerInvocation} is too small`);
   const count = Math.max(1, Math.ceil(total / perChunk));
   return Array.from({ length: count }, (_, index) => ({

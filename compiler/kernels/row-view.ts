@@ -27,7 +27,7 @@ export function rowView(o: RowViewOptions | undefined, name: string, width: numb
 }
 
 /** Elements a binding spans for `rows` rows of the view. */
-export function viewElements(v: RowView, rows: number, width: number): number {
+function viewElements(v: RowView, rows: number, width: number): number {
   return (rows - 1) * v.rowStride + v.offset + width;
 }
 
