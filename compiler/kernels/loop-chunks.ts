@@ -11,8 +11,9 @@ export interface LoopChunk {
 
 /**
  * Splits a loop of `total` iterations into consecutive dispatches that each stay under the device's
- * silent loop cap (DESIGN.md §7), counting the loop's final exit test. Results accumulate through the output from one dispatch to the next
- * (dispatches of one pass see each other's writes), so the split costs no scratch memory.
+ * silent loop cap (DESIGN.md §7), counting the loop's final exit test. Results accumulate through
+ * the output from one dispatch to the next (dispatches of one pass see each other's writes), so the
+ * split costs no scratch memory.
  */
 export function loopChunks(total: number, target: KernelTarget, what: string): LoopChunk[] {
   const perChunk = target.maxLoopIterationsPerInvocation - 1;
