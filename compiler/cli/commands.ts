@@ -6,6 +6,7 @@ import { registerImportConfigCommand } from './import-config.js';
 import { registerExportConfigCommand } from './export-config.js';
 import { registerFmtCommand } from './fmt.js';
 import { registerDoctorCommand } from './doctor.js';
+import { registerTrainCommand } from './train.js';
 
 /** Every CLI command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -16,5 +17,6 @@ export function registerCommands(program: Command): void {
   registerExportConfigCommand(program);
   registerFmtCommand(program);
   registerDoctorCommand(program);
+  registerTrainCommand(program);
   void program;
 }
