@@ -3,11 +3,14 @@ import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UserError } from '../../runtime/errors.js';
 import { toCheckpointTensors } from '../../runtime/io/checkpoint.js';
-import { readWeightsFile } from '../../runtime/io/checkpoint-node.js';
-import { float64Tensor, tensorToFloat64, type Tensor } from '../../runtime/io/safetensors.js';
+import type { XlstmDevice } from '../../runtime/device.js';
+import { acquireNodeDevice } from '../../runtime/device-node.js';
+import { readWeightsFile, readWeightsFileF32 } from '../../runtime/io/checkpoint-node.js';
+import { float32Tensor, float64Tensor, tensorToFloat64, type Tensor } from '../../runtime/io/safetensors.js';
 import { readSafetensorsFile, writeSafetensorsFile } from '../../runtime/io/safetensors-node.js';
 import { shapeText } from '../../runtime/io/shape-text.js';
 import { readInputsAndTargets, type TokenBatch } from '../../runtime/io/token-batch.js';
+import { WebGpuModel } from '../../runtime/model/webgpu-model.js';
 import { referenceForward, referenceForwardRecurrent, referenceLoss, referenceLossAndGrads } from '../../runtime/reference/index.js';
 import type { ModelSpec } from '../spec.js';
 import { checkModelFile, selectOneModel } from './select-model.js';
@@ -15,17 +18,12 @@ import { checkModelFile, selectOneModel } from './select-model.js';
 const BACKENDS = ['reference', 'webgpu'] as const;
 type Backend = (typeof BACKENDS)[number];
 
-/**
- * The backend used without --backend. Switch to 'webgpu' once runtime/ exposes the WebGPU forward
- * (it falls back to llvmpipe where there is no GPU, so it is the better default then).
- */
-const DEFAULT_BACKEND: Backend = 'reference';
-
 interface EvalOptions {
   weights: string;
   inputs: string;
   out: string;
-  backend: Backend;
+  /** Unset: webgpu where a device can be acquired, else (or with --grads) the reference. */
+  backend?: Backend;
   step?: boolean;
   grads?: string;
   model?: string;
@@ -41,6 +39,8 @@ interface EvalRequest {
 }
 
 interface EvalResult {
+  /** The backend that ran (the default may fall back to the reference). */
+  backend: Backend;
   /** [B, T, V], parallel form. */
   logits: Tensor;
   /** [B, T, V], token by token from the zero state (with --step). */
@@ -58,17 +58,43 @@ async function evaluateReference(r: EvalRequest): Promise<EvalResult> {
   const V = r.spec.vocabSize;
   const tensor = (values: Float64Array) => float64Tensor([B, T, V], values);
   const step = r.step ? { logitsStep: tensor(referenceForwardRecurrent(r.spec, weights, ids, B, T)) } : {};
-  if (r.targets === undefined) return { logits: tensor(referenceForward(r.spec, weights, ids, B, T).logits), ...step };
+  const backend = 'reference';
+  if (r.targets === undefined) return { backend, logits: tensor(referenceForward(r.spec, weights, ids, B, T).logits), ...step };
   if (r.grads) {
     const result = referenceLossAndGrads(r.spec, weights, ids, r.targets.ids, B, T);
-    return { logits: tensor(result.logits), ...step, loss: float64Tensor([], [result.loss]), grads: toCheckpointTensors(r.spec, result.grads) };
+    return { backend, logits: tensor(result.logits), ...step, loss: float64Tensor([], [result.loss]), grads: toCheckpointTensors(r.spec, result.grads) };
   }
   const logits = referenceForward(r.spec, weights, ids, B, T).logits;
-  return { logits: tensor(logits), ...step, loss: float64Tensor([], [referenceLoss(logits, r.targets.ids, B, T, V)]) };
+  return { backend, logits: tensor(logits), ...step, loss: float64Tensor([], [referenceLoss(logits, r.targets.ids, B, T, V)]) };
 }
 
-async function evaluateWebgpu(): Promise<EvalResult> {
-  throw new UserError('the webgpu backend is not available yet; use --backend reference');
+/**
+ * The fused WGSL kernels on a WebGPU device (runtime/model/), in f32: F32 outputs. With `fallback`
+ * (no --backend given), a machine without a usable device gets a note on stderr and the reference.
+ */
+async function evaluateWebgpu(r: EvalRequest, fallback = false): Promise<EvalResult> {
+  if (r.grads) throw new UserError('--grads needs --backend reference: the webgpu backend computes no gradients yet');
+  const weights = await readWeightsFileF32(r.spec, r.weightsPath);
+  let device: XlstmDevice;
+  try {
+    device = await acquireNodeDevice();
+  } catch (e) {
+    if (!fallback || !(e instanceof UserError)) throw e;
+    process.stderr.write(`xlstm: note: ${e.message}\nxlstm: note: evaluating with --backend reference instead\n`);
+    return evaluateReference(r);
+  }
+  const model = new WebGpuModel(r.spec, device);
+  try {
+    model.loadWeights(weights);
+    const { ids, batch: B, time: T } = r.inputs;
+    const tensor = (values: Float32Array) => float32Tensor([B, T, r.spec.vocabSize], values);
+    const { logits, loss } = await model.evaluate(ids, B, T, r.targets?.ids);
+    const step = r.step ? { logitsStep: tensor(await model.stepLogits(ids, B, T)) } : {};
+    return { backend: 'webgpu', logits: tensor(logits), ...step, ...(loss === undefined ? {} : { loss: float32Tensor([], [loss]) }) };
+  } finally {
+    model.dispose();
+    device.destroy();
+  }
 }
 
 const BACKEND_RUNNERS: Record<Backend, (r: EvalRequest) => Promise<EvalResult>> = {
@@ -112,10 +138,11 @@ async function evaluate(modelFile: string, opts: EvalOptions): Promise<void> {
     step: opts.step === true,
     grads: opts.grads !== undefined,
   };
-  const result = await BACKEND_RUNNERS[opts.backend](request);
+  const result =
+    opts.backend !== undefined ? await BACKEND_RUNNERS[opts.backend](request) : request.grads ? await evaluateReference(request) : await evaluateWebgpu(request, true);
   const outputs: [string, Tensor | undefined][] = [['logits', result.logits], ['logits_step', result.logitsStep], ['loss', result.loss]];
   const written = outputs.filter((o): o is [string, Tensor] => o[1] !== undefined);
-  const metadata = { format: 'xlstm-eval/1', model: spec.name, backend: opts.backend };
+  const metadata = { format: 'xlstm-eval/1', model: spec.name, backend: result.backend };
   await writeSafetensorsFile(opts.out, written, metadata);
   const summary = written.map(([name, t]) => (name === 'loss' ? `loss ${tensorToFloat64(t)[0]}` : `${name} ${shapeText(t.shape)}`));
   process.stdout.write(`wrote ${opts.out}: ${summary.join(', ')}\n`);
@@ -133,7 +160,9 @@ export function registerEvalCommand(program: Command): void {
     .requiredOption('--weights <file>', 'checkpoint: the official state_dict() as .safetensors')
     .requiredOption('--inputs <file>', '.safetensors with "inputs" (integer token ids [batch, time]) and optionally "targets"')
     .requiredOption('--out <file>', '.safetensors to write: logits [batch, time, vocab], loss (with targets), logits_step (with --step)')
-    .addOption(new Option('--backend <name>', 'where to run').choices(BACKENDS).default(DEFAULT_BACKEND))
+    .addOption(
+      new Option('--backend <name>', 'where to run (default: webgpu where a device can be acquired, else reference; reference with --grads)').choices(BACKENDS),
+    )
     .option('--step', 'also run token by token from the zero state (the official step API) and write logits_step')
     .option('--grads <file>', 'also write d loss / d parameter under the official names (needs targets)')
     .option('--model <name>', 'the model to run when the file declares several')

@@ -197,6 +197,27 @@ export class WebGpuModel {
   }
 
   /**
+   * Logits [B, T, V] of `tokens` [B, T] fed token by token through the step API from the zero state,
+   * as the official step API computes them (golden `logits_step`): one run per token.
+   */
+  async stepLogits(tokens: Int32Array, batch: number, time: number): Promise<Float32Array> {
+    this.checkUsable();
+    validateTokens(this.spec, tokens, batch, time, 'tokens');
+    const V = this.spec.vocabSize;
+    const logits = new Float32Array(batch * time * V);
+    const state = this.createState(batch);
+    try {
+      for (let t = 0; t < time; t++) {
+        const piece = { start: t, length: 1 };
+        scatterTime(logits, await this.step(Int32Array.from(timeSlice(tokens, batch, time, piece, 1)), state), batch, time, piece, V);
+      }
+    } finally {
+      state.dispose();
+    }
+    return logits;
+  }
+
+  /**
    * `step`, then one next token per sequence sampled on the device (temperature, top-k, top-p, see
    * compiler/kernels/sample-token.ts): only the B token ids are read back.
    */

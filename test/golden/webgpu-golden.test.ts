@@ -2,9 +2,12 @@
  * Golden parity on WebGPU (f32): every golden case's official PyTorch outputs reproduced by the
  * kernel plans through `WebGpuModel`, with the spec imported from the case's official config and the
  * weights read by the checkpoint loader, as a user's run would get them. `logits` and `loss` from the
- * parallel form, `logits_step` from the step API starting at the zero state.
+ * parallel form, `logits_step` from the step API starting at the zero state. Two cases also go
+ * through the CLI: `xlstm import-config`, then `xlstm eval` with and without `--backend webgpu`.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { specFromOfficialConfig } from '../../compiler/interop/from-official.js';
@@ -15,6 +18,7 @@ import { readWeightsFileF32 } from '../../runtime/io/checkpoint-node.js';
 import { tensorToFloat64, tensorToInt32 } from '../../runtime/io/safetensors.js';
 import { readSafetensorsFile } from '../../runtime/io/safetensors-node.js';
 import { WebGpuModel } from '../../runtime/model/webgpu-model.js';
+import { requireBuilt, ROOT, runXlstm } from '../compiler/cli/spawn-xlstm.js';
 import { relativeError } from '../runtime/gpu/gpu-test-kit.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'golden');
@@ -69,20 +73,65 @@ describe('golden cases on WebGPU (f32)', () => {
       expect(logitsError, 'logits').toBeLessThanOrEqual(LOGITS_TOLERANCE);
       expect(lossError, 'loss').toBeLessThanOrEqual(LOSS_TOLERANCE);
 
-      const state = model.createState(c.B);
-      const V = c.spec.vocabSize;
-      const stepped = new Float32Array(c.B * c.T * V);
-      for (let t = 0; t < c.T; t++) {
-        const column = Int32Array.from({ length: c.B }, (_, b) => c.inputs[b * c.T + t]!);
-        const out = await model.step(column, state);
-        for (let b = 0; b < c.B; b++) stepped.set(out.subarray(b * V, (b + 1) * V), (b * c.T + t) * V);
-      }
+      const stepped = await model.stepLogits(c.inputs, c.B, c.T);
       const stepError = relativeError(stepped, c.logitsStep);
       expect(stepError, 'logits_step').toBeLessThanOrEqual(LOGITS_TOLERANCE);
       const e = (x: number) => x.toExponential(1);
       measured.push(`  ${name}: logits ${e(logitsError)}, logits_step ${e(stepError)}, loss ${e(lossError)}`);
     } finally {
       model.dispose();
+    }
+  });
+});
+
+describe('xlstm eval on WebGPU', () => {
+  it.each(['mixed_1_1'])('%s: F32 logits, loss and logits_step within the tolerances; webgpu is the default, the reference without a device', async (name) => {
+    requireBuilt('eval');
+    const caseDir = join(FIXTURES, `case_${name}`);
+    const c = await loadCase(caseDir);
+    const work = mkdtempSync(join(tmpdir(), `xlstm-webgpu-eval-${name}-`));
+    try {
+      const config = JSON.parse(readFileSync(join(caseDir, 'config.json'), 'utf8')) as { official_config: unknown };
+      writeFileSync(join(work, 'official.json'), JSON.stringify(config.official_config));
+      const run = (...args: string[]) => {
+        const r = runXlstm(work, ...args);
+        if (r.status !== 0) throw new Error(`xlstm ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+        return r;
+      };
+      run('import-config', 'official.json', '-o', 'model.xlstm', '--name', 'Golden');
+      const common = ['eval', 'model.xlstm', '--weights', join(caseDir, 'weights.safetensors'), '--inputs', join(caseDir, 'outputs.safetensors')];
+      // Dawn may print its own warnings (no Vulkan loader, limits); no note or error of ours
+      expect(run(...common, '--out', 'explicit.safetensors', '--backend', 'webgpu', '--step').stderr).not.toContain('xlstm:');
+      expect(run(...common, '--out', 'default.safetensors').stderr).not.toContain('xlstm:');
+
+      const explicit = await readSafetensorsFile(join(work, 'explicit.safetensors'));
+      expect(explicit.metadata['backend']).toBe('webgpu');
+      expect([...explicit.tensors].map(([n, t]) => `${n} ${t.dtype} [${t.shape}]`)).toEqual([
+        `logits F32 [${c.B},${c.T},${c.spec.vocabSize}]`,
+        `logits_step F32 [${c.B},${c.T},${c.spec.vocabSize}]`,
+        'loss F32 []',
+      ]);
+      const value = (n: string) => tensorToFloat64(explicit.tensors.get(n)!, n);
+      expect(relativeError(value('logits'), c.logits)).toBeLessThanOrEqual(LOGITS_TOLERANCE);
+      expect(relativeError(value('logits_step'), c.logitsStep)).toBeLessThanOrEqual(LOGITS_TOLERANCE);
+      expect(Math.abs(value('loss')[0]! - c.loss) / Math.abs(c.loss)).toBeLessThanOrEqual(LOSS_TOLERANCE);
+      const byDefault = await readSafetensorsFile(join(work, 'default.safetensors'));
+      expect(byDefault.metadata['backend']).toBe('webgpu');
+      expect(tensorToFloat64(byDefault.tensors.get('logits')!, 'logits')).toEqual(value('logits'));
+
+      // no adapter anywhere: no Vulkan driver, and an EGL platform the GL backend cannot open
+      const noDevice = spawnSync(process.execPath, [join(ROOT, 'bin', 'xlstm.js'), ...common, '--out', 'fallback.safetensors'], {
+        cwd: work,
+        encoding: 'utf8',
+        env: { ...process.env, EGL_PLATFORM: 'unusable', VK_ICD_FILENAMES: '/dev/null', VK_DRIVER_FILES: '/dev/null' },
+      });
+      expect(noDevice.status).toBe(0);
+      expect(noDevice.stderr).toContain('xlstm: note: evaluating with --backend reference instead');
+      const fallback = await readSafetensorsFile(join(work, 'fallback.safetensors'));
+      expect(fallback.metadata['backend']).toBe('reference');
+      expect(fallback.tensors.get('logits')!.dtype).toBe('F64');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
   });
 });
