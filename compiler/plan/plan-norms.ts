@@ -70,17 +70,20 @@ export function planLayerNorm(p: PlanBuilder, op: IrOpOf<'layer_norm'>): void {
  */
 export function planMultiHeadLayerNorm(p: PlanBuilder, op: IrOpOf<'multihead_layer_norm'>): void {
   if (p.options.fuse && (fuseMlstmOutput(p, op) || fuseNormResidual(p, op))) return;
+  emitNorm(p, { ...headGroups(p, op), y: p.define(op.outputs[0]!), source: op.source });
+}
+
+/** A MultiHeadLayerNorm as a norm over groups of DH: one (mean, rstd) per row and head, the weight over the whole row. */
+function headGroups(p: PlanBuilder, op: IrOpOf<'multihead_layer_norm'>): Omit<NormGroups, 'y' | 'source'> {
   const { numHeads: NH, headDim: DH } = op.attrs;
-  emitNorm(p, {
+  return {
     input: p.contiguous(p.value(op, 0), op.source),
     groups: p.rows * NH,
     groupSize: DH,
     eps: op.attrs.eps,
     ...(op.attrs.scale === 'one_plus_weight' ? { weight: { buffer: p.param(op, 1), length: NH * DH } } : {}),
-    y: p.define(op.outputs[0]!),
     name: p.kernelName(op),
-    source: op.source,
-  });
+  };
 }
 
 /** `group_norm(y) + x`: the residual add in the apply pass. */
@@ -90,16 +93,10 @@ function fuseNormResidual(p: PlanBuilder, op: IrOpOf<'multihead_layer_norm'>): b
   if (add?.op.op !== 'add') return false;
   const other = p.otherOperand(add.op, out);
   if (other.kind !== 'value') return false;
-  const { numHeads: NH, headDim: DH } = op.attrs;
   emitNorm(p, {
-    input: p.contiguous(p.value(op, 0), op.source),
-    groups: p.rows * NH,
-    groupSize: DH,
-    eps: op.attrs.eps,
-    ...(op.attrs.scale === 'one_plus_weight' ? { weight: { buffer: p.param(op, 1), length: NH * DH } } : {}),
+    ...headGroups(p, op),
     residual: p.contiguous(other.id, add.op.source),
     y: p.define(add.op.outputs[0]!),
-    name: p.kernelName(op),
     source: joinSources(op.source, add.op.source),
   });
   p.finish(add.index);

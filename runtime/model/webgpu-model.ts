@@ -70,6 +70,8 @@ interface RunRequest {
 }
 
 const MIN_PIECE = 64;
+/** Plans kept with their buffers; the least recently used beyond this are released (their pipelines stay cached). */
+const MAX_PLANS = 16;
 
 /**
  * The official xLSTM language model on a WebGPU device, from its kernel plans: weights uploaded
@@ -317,7 +319,12 @@ export class WebGpuModel {
     const r = { ...request, stateOut: request.mode === 'recurrent' || request.stateOut === true };
     const key = [r.mode, r.batch, r.seqLen, r.stateOut ? 'state' : '', r.loss ? 'loss' : '', r.sample ? 'sample' : ''].join('|');
     const cached = this.plans.get(key);
-    if (cached !== undefined) return cached;
+    if (cached !== undefined) {
+      // most recently used last
+      this.plans.delete(key);
+      this.plans.set(key, cached);
+      return cached;
+    }
     const what = `model ${this.spec.name} (batch ${r.batch} × ${r.seqLen} tokens)`;
     let plan: ForwardPlan;
     try {
@@ -337,6 +344,11 @@ export class WebGpuModel {
     }
     const entry = { plan, tensors };
     this.plans.set(key, entry);
+    for (const [oldKey, old] of this.plans) {
+      if (this.plans.size <= MAX_PLANS) break;
+      for (const t of old.tensors.values()) this.exec.arena.release(t.name);
+      this.plans.delete(oldKey);
+    }
     return entry;
   }
 
