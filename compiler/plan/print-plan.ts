@@ -32,7 +32,9 @@ export function printPlan(plan: ForwardPlan): string {
   lines.push('dispatches:');
   plan.steps.forEach((s, i) => {
     const k = s.kernel;
-    const uniforms = s.uniforms ? `  uniforms ${Object.entries(s.uniforms).map(([n, v]) => `${n}=${v}`).join(' ')}` : '';
+    const list = (u: Readonly<Record<string, number>>) => Object.entries(u).map(([n, v]) => `${n}=${v}`).join(' ');
+    const fresh = s.freshUniforms ? ` (from the zero state: ${list(s.freshUniforms)})` : '';
+    const uniforms = s.uniforms ? `  uniforms ${list(s.uniforms)}${fresh}` : '';
     const perRun = s.runUniforms?.length ? `  per run ${s.runUniforms.join(' ')}` : '';
     lines.push(
       `  ${String(i).padStart(3)} ${k.name}  [${k.dispatch.join('×')}] × (${k.workgroupSize.join('×')})${uniforms}${perRun}`,

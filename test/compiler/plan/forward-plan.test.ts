@@ -152,5 +152,6 @@ describe('printPlan', () => {
     for (const b of p.buffers) expect(text).toContain(b.name);
     for (const s of p.steps) expect(text).toContain(`← ${s.source}`);
     expect(pipelineCount(p)).toBeLessThan(p.steps.length); // blocks 0 and 2 share their kernels
+    expect(printPlan(plan({ mode: 'recurrent', seqLen: 1 }))).toMatch(/block1_slstm_cell .* uniforms t0=0 steps=1 init=1 \(from the zero state: t0=0 steps=1 init=0\)/);
   });
 });
