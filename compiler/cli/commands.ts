@@ -7,6 +7,7 @@ import { registerExportConfigCommand } from './export-config.js';
 import { registerFmtCommand } from './fmt.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerTrainCommand } from './train.js';
+import { registerGenerateCommand } from './generate.js';
 
 /** Every CLI command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -18,5 +19,6 @@ export function registerCommands(program: Command): void {
   registerFmtCommand(program);
   registerDoctorCommand(program);
   registerTrainCommand(program);
+  registerGenerateCommand(program);
   void program;
 }
