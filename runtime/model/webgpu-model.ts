@@ -87,6 +87,8 @@ export class WebGpuModel {
   private readonly params = new Map<string, DeviceTensor>();
   private stateCount = 0;
   private disposed = false;
+  /** Runs in call order: a run's input uploads must not overtake the one before it. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly spec: ModelSpec,
@@ -164,7 +166,8 @@ export class WebGpuModel {
     const V = this.spec.vocabSize;
     const logits = new Float32Array(batch * time * V);
     for (const piece of this.pieces(time)) {
-      const [out] = await this.runPlan(this.bound({ mode: st.fresh ? 'parallel' : 'recurrent', batch, seqLen: piece.length, stateOut: true }), {
+      const request = (fresh: boolean): PlanRequest => ({ mode: fresh ? 'parallel' : 'recurrent', batch, seqLen: piece.length, stateOut: true });
+      const [out] = await this.runPlan(request, {
         tokens: timeSlice(tokens, batch, time, piece, 1),
         state: st,
         read: ['logits'],
@@ -190,7 +193,7 @@ export class WebGpuModel {
     this.checkUsable();
     this.checkState(state, state.batch);
     validateTokens(this.spec, tokens, state.batch, 1, 'tokens');
-    const [logits] = await this.runPlan(this.bound({ mode: 'recurrent', batch: state.batch, seqLen: 1 }), {
+    const [logits] = await this.runPlan({ mode: 'recurrent', batch: state.batch, seqLen: 1 }, {
       tokens: Uint32Array.from(tokens),
       state,
       read: ['logits'],
@@ -235,7 +238,7 @@ export class WebGpuModel {
     if (!(topP > 0 && topP <= 1)) throw new UserError(`top-p must be in (0, 1], got ${topP}`);
     const draws = Float32Array.from({ length: B }, (_, b) => sampling.draws?.[b] ?? Math.random());
     if (draws.some((d) => !(d >= 0 && d < 1))) throw new UserError('each draw must be in [0, 1)');
-    const [token] = await this.runPlan(this.bound({ mode: 'recurrent', batch: B, seqLen: 1, sample: true }), {
+    const [token] = await this.runPlan({ mode: 'recurrent', batch: B, seqLen: 1, sample: true }, {
       tokens: Uint32Array.from(tokens),
       state,
       draws,
@@ -248,9 +251,11 @@ export class WebGpuModel {
   /** The state's values, read back from the device, in the layouts of the official step API. */
   async readState(state: ModelState): Promise<StateTensorValues[]> {
     this.checkState(state, state.batch);
-    const current = state.current();
-    const data = await this.exec.run([], { read: current.map((c) => c.tensor) });
-    return current.map(({ spec }, i) => ({ name: spec.name, block: spec.block, part: spec.part, shape: spec.shape, values: data[i] as Float32Array }));
+    return this.serial(async () => {
+      const current = state.current();
+      const data = await this.exec.run([], { read: current.map((c) => c.tensor) });
+      return current.map(({ spec }, i) => ({ name: spec.name, block: spec.block, part: spec.part, shape: spec.shape, values: data[i] as Float32Array }));
+    });
   }
 
   /** The plan of a kind of run (built and kept on first use), e.g. for `printPlan`. */
@@ -293,7 +298,7 @@ export class WebGpuModel {
           stateOut: state !== undefined,
           loss: targets !== undefined,
         };
-        const out = await this.runPlan(this.bound(request), {
+        const out = await this.runPlan(request, {
           tokens: timeSlice(tokens, batch, time, piece, 1),
           ...(targets ? { targets: Int32Array.from(timeSlice(targets, batch, time, piece, 1)) } : {}),
           ...(state ? { state } : {}),
@@ -352,8 +357,21 @@ export class WebGpuModel {
     return entry;
   }
 
-  /** Uploads the inputs, runs the plan in one submit, reads back what is asked for; advances the state it wrote. */
-  private async runPlan(bound: BoundPlan, r: RunRequest): Promise<(Float32Array | Int32Array | Uint32Array)[]> {
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  /**
+   * Uploads the inputs, runs the plan in one submit, reads back what is asked for; advances the state
+   * it wrote. A plan that depends on the state's freshness is chosen when the run's turn comes.
+   */
+  private runPlan(request: PlanRequest | ((fresh: boolean) => PlanRequest), r: RunRequest): Promise<(Float32Array | Int32Array | Uint32Array)[]> {
+    return this.serial(() => this.runPlanNow(this.bound(typeof request === 'function' ? request(r.state?.fresh ?? true) : request), r));
+  }
+
+  private async runPlanNow(bound: BoundPlan, r: RunRequest): Promise<(Float32Array | Int32Array | Uint32Array)[]> {
     const { plan, tensors } = bound;
     if (this.params.size === 0) throw new UserError(`no weights loaded for ${this.spec.name}; call loadWeights first`);
     const fresh = r.state?.fresh ?? true;

@@ -174,6 +174,23 @@ describe('WebGpuModel runs', () => {
     model.dispose();
   });
 
+  it('runs calls in call order: calls not awaited in between give the results of awaited ones', async () => {
+    const rng = createRng();
+    const { model } = loadedModel(spec, dev, rng);
+    const [B, T] = [2, 12];
+    const tokens = randomTokens(rng, B * T, V);
+    const next = randomTokens(rng, B, V);
+    const awaited = model.createState(B);
+    const first = await model.forward(tokens, B, T, awaited);
+    const second = await model.step(next, awaited);
+    const racing = model.createState(B);
+    const [a, b, snapshot] = await Promise.all([model.forward(tokens, B, T, racing), model.step(next, racing), model.readState(racing)]);
+    expect(a.logits).toEqual(first.logits);
+    expect(b).toEqual(second);
+    expect(snapshot).toEqual(await model.readState(awaited));
+    model.dispose();
+  });
+
   it('rejects bad tokens, foreign or mismatched states, missing weights and a model too large for the device', async () => {
     const rng = createRng();
     const { model } = loadedModel(spec, dev, rng);
