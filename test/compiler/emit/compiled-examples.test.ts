@@ -5,9 +5,7 @@ import { join, relative } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { checkFile } from '../../../compiler/check/index.js';
-import { emitModel } from '../../../compiler/emit/emit-model.js';
-import { kebabCase } from '../../../compiler/emit/names.js';
-import { writeFilesAtomically } from '../../../compiler/emit/write-files-node.js';
+import { emitModel, kebabCase, writeFilesAtomically, type EmitOptions } from '../../../compiler/emit/index.js';
 import type { ModelSpec } from '../../../compiler/spec.js';
 import { initializeParameters } from '../../../runtime/init.js';
 import { referenceForward } from '../../../runtime/reference/index.js';
@@ -24,6 +22,7 @@ const EXAMPLES = join(ROOT, 'examples');
 /** Small enough to run here; the others (up to 125M parameters) only compile and type-check. */
 const RUNNABLE = ['bench-small', 'parity-base', 'parity-mixed', 'parity-mlstm', 'parity-slstm'];
 const RUNTIME_NODE = join(ROOT, 'dist', 'runtime', 'node.js');
+const RUNTIME_INDEX = join(ROOT, 'dist', 'runtime', 'index.js');
 
 interface CompiledExample {
   spec: ModelSpec;
@@ -55,16 +54,24 @@ beforeAll(async () => {
     const result = checkFile(join(EXAMPLES, file));
     expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
     for (const spec of result.models) {
-      const emitted = await emitModel(spec, {
+      const options: EmitOptions = {
         kind: 'module',
         shapes: { batch: spec.train.batch, seqLen: spec.train.seqLen },
         shapesChosen: false,
         platform: 'node',
         runtimeImport: runtimeImport.startsWith('.') ? runtimeImport : `./${runtimeImport}`,
         sources: result.sources,
-      });
+      };
+      const emitted = await emitModel(spec, options);
       await writeFilesAtomically(gen, emitted.files);
       compiled.push({ spec, base: kebabCase(spec.name) });
+      if (spec.name === 'ParityMixed') {
+        // the browser flavour binds to the browser-safe entry alone
+        const web = join(gen, 'web');
+        const browserImport = relative(web, RUNTIME_INDEX);
+        const browser = await emitModel(spec, { ...options, kind: 'ts', platform: 'browser', runtimeImport: browserImport.startsWith('.') ? browserImport : `./${browserImport}` });
+        await writeFilesAtomically(web, browser.files);
+      }
     }
   }
   // a user's file: the module's types must say what it holds
@@ -95,7 +102,7 @@ export async function use(): Promise<number[]> {
     join(dir, 'tsconfig.json'),
     JSON.stringify({
       compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, outDir: 'out', types: [], noEmitOnError: true },
-      include: ['gen/*.ts'],
+      include: ['gen/**/*.ts'],
     }),
   );
   runtime = await import(pathToFileURL(RUNTIME_NODE).href);
@@ -129,6 +136,7 @@ describe('compiled examples', () => {
       throw new Error(`tsc failed:\n${out.stdout ?? ''}${out.stderr ?? ''}`);
     }
     for (const c of compiled) expect(existsSync(join(dir, 'out', `${c.base}.js`))).toBe(true);
+    expect(existsSync(join(dir, 'out', 'web', 'parity-mixed.js'))).toBe(true);
   }, 120_000);
 
   for (const name of RUNNABLE) {
