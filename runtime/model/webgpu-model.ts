@@ -45,7 +45,8 @@ export interface StateTensorValues {
   values: Float32Array;
 }
 
-interface PlanRequest {
+/** A kind of run, as `plan()` takes it: the mode, the shape, and what the run writes. */
+export interface PlanRequest {
   mode: PlanMode;
   batch: number;
   seqLen: number;
