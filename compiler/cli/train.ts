@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UserError } from '../../runtime/errors.js';
 import type { TrainBackendFactory } from '../../runtime/train/backend.js';
+import type { TrainJob } from '../../runtime/train/run-node.js';
 import { SCHEDULES } from '../../runtime/train/schedule.js';
 import type { Schedule, TrainSpec } from '../spec.js';
 import { fractionArg, nonNegativeIntArg, nonNegativeNumberArg, positiveIntArg, positiveNumberArg } from './number-args.js';
@@ -24,15 +25,9 @@ async function backendFactory(name: Backend): Promise<TrainBackendFactory> {
   }
 }
 
-interface TrainOptions {
-  data: string;
-  val?: string;
-  out: string;
-  resume?: string;
-  log?: string;
-  seed?: number;
-  evalEvery?: number;
-  saveEvery?: number;
+type JobOptions = Pick<TrainJob, 'data' | 'val' | 'out' | 'resume' | 'log' | 'seed' | 'evalEvery' | 'saveEvery'>;
+
+interface TrainOptions extends JobOptions {
   backend: Backend;
   model?: string;
   steps?: number;
@@ -90,24 +85,12 @@ async function train(modelFile: string, opts: TrainOptions): Promise<void> {
     flags[field] = flag;
   }
   const { runTrainJob } = await import('../../runtime/train/run-node.js');
-  const result = await runTrainJob({
-    spec,
-    data: opts.data,
-    ...(opts.val === undefined ? {} : { val: opts.val }),
-    out: opts.out,
-    ...(opts.resume === undefined ? {} : { resume: opts.resume }),
-    ...(opts.log === undefined ? {} : { log: opts.log }),
-    ...(opts.seed === undefined ? {} : { seed: opts.seed }),
-    ...(opts.evalEvery === undefined ? {} : { evalEvery: opts.evalEvery }),
-    ...(opts.saveEvery === undefined ? {} : { saveEvery: opts.saveEvery }),
-    overrides: overrides as Partial<TrainSpec>,
-    flags,
-    backendName: opts.backend,
-    backend,
-  });
+  const { data, val, out, resume, log, seed, evalEvery, saveEvery } = opts;
+  const job: JobOptions = { data, val, out, resume, log, seed, evalEvery, saveEvery };
+  const result = await runTrainJob({ spec, ...job, overrides: overrides as Partial<TrainSpec>, flags, backendName: opts.backend, backend });
   const { outcome } = result;
-  const val = outcome.valLoss === undefined ? '' : `, validation loss ${outcome.valLoss.toFixed(4)}`;
-  process.stdout.write(`trained ${spec.name} to step ${outcome.step} of ${result.train.steps}: loss ${outcome.loss.toFixed(4)}${val}\n`);
+  const valText = outcome.valLoss === undefined ? '' : `, validation loss ${outcome.valLoss.toFixed(4)}`;
+  process.stdout.write(`trained ${spec.name} to step ${outcome.step} of ${result.train.steps}: loss ${outcome.loss.toFixed(4)}${valText}\n`);
   process.stdout.write(`wrote ${opts.out} (official state_dict), its training state and ${result.lossCurve}\n`);
 }
 

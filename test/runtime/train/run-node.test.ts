@@ -87,7 +87,7 @@ describe('a training run', () => {
     expect(readFileSync(checkpointPaths(out).lossCurve, 'utf8')).toMatch(/^<svg/);
   });
 
-  it('writes one JSON line per step and refuses data shorter than a window', async () => {
+  it('writes one JSON line per step, validates on --val or a held-out tail, and refuses data shorter than a window', async () => {
     const log = join(dir, 'run.jsonl');
     await runTrainJob(job(join(dir, 'logged.safetensors'), { log, overrides: { steps: 3 } }));
     const lines = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
@@ -96,8 +96,19 @@ describe('a training run', () => {
     expect(lines[0]!.lr).toBe(0); // warmup 2 starts from 0
     expect(lines.map((l) => 'valLoss' in l)).toEqual([false, true, true]);
 
+    writeFileSync(join(dir, 'short.txt'), Uint8Array.of(1, 2, 3));
+    const val = join(dir, 'val.bin');
+    writeFileSync(val, new Uint8Array(Uint16Array.from({ length: 40 }, () => rng.int(16)).buffer));
+    const withVal = await runTrainJob(job(join(dir, 'val.safetensors'), { val, overrides: { steps: 2 }, saveEvery: 0 }));
+    expect(withVal.outcome.valLoss).toBeGreaterThan(0);
+    const progress = collector();
+    const twelve = join(dir, 'twelve.bin');
+    writeFileSync(twelve, new Uint8Array(Uint16Array.from({ length: 12 }, () => rng.int(16)).buffer));
+    await runTrainJob(job(join(dir, 'noval.safetensors'), { data: twelve, overrides: { steps: 1 }, progress }));
+    expect(progress.text).toMatch(/twelve\.bin is too short to hold out validation data; training without validation/);
+    await expect(runTrainJob(job(join(dir, 'x.safetensors'), { val: join(dir, 'short.txt') }))).rejects.toThrow(/short\.txt: 3 tokens is shorter/);
+
     const short = join(dir, 'short.txt');
-    writeFileSync(short, Uint8Array.of(1, 2, 3));
     await expect(runTrainJob(job(join(dir, 'x.safetensors'), { data: short }))).rejects.toThrow(/short\.txt: 3 tokens is shorter than one training window of 9/);
   });
 });
