@@ -60,12 +60,15 @@ export function slstmBpttKernels(o: SlstmCellBackwardOptions, target: KernelTarg
   const units = Array.from({ length: DH }, (_, i) => i);
   const initial = (row: number): string => (o.inputState ? `stateIn[${row}u * BE + s]` : '0.0');
   const grads = ['gY', 'gC', 'gN', 'gM'];
+  const intoUnit = (j: string, o: number): [string, string] => [`${o}u`, j];
 
   const kernel = (lo: number, steps: number, index: number, count: number): KernelSpec => {
     const scanFirst = !!o.inputState && lo === 0;
     const readCarry = lo + steps < T || !!o.finalStateGrad;
     // The unit's gradients live across the whole loop: declared at function scope.
     const body = [...f.prologue(scanFirst), ...grads.flatMap((g) => Array.from({ length: f.perInvocation }, (_, u) => `var ${g}${u} = 0.0;`))];
+    // dy_{t−1}[j] sums over the gate columns (o, j) of every output unit o.
+    body.push(...f.registerColumns(intoUnit));
     if (readCarry) body.push(...f.units((k) => ['let s = b * E + h * DH + j;', ...grads.map((g, row) => `${g}${k} = dState[${row}u * BE + s];`)]));
     body.push(
       'for (var ts = 0u; ts < STEPS; ts++) {',
@@ -120,7 +123,7 @@ export function slstmBpttKernels(o: SlstmCellBackwardOptions, target: KernelTarg
         ])
         .map((l) => `  ${l}`),
       '  workgroupBarrier();',
-      ...f.units((k) => [`gY${k} = ${units.map((o) => `dot(${f.column(`${o}u`, 'j')}, dRawS[half + ${o}u])`).join(' + ')};`]).map((l) => `  ${l}`),
+      ...f.units((k) => [`gY${k} = ${units.map((o) => `dot(${f.column(k, o, intoUnit)}, dRawS[half + ${o}u])`).join(' + ')};`]).map((l) => `  ${l}`),
       '}',
       ...f.units((k) => ['let s = b * E + h * DH + j;', ...grads.map((g, row) => `dState[${row}u * BE + s] = ${g}${k};`)]),
     );

@@ -23,6 +23,8 @@ export function slstmCellReplayKernels(o: SlstmHeadOptions, target: KernelTarget
   const { B, T, DH, E, BE } = f;
   const name = o.name ?? `slstm_cell_replay_${B}x${T}x${o.heads}x${DH}`;
   const inputs = Array.from({ length: DH }, (_, i) => i);
+  // raw_g[j] sums over the gate columns (j, i) of every input unit i.
+  const fromUnit = (j: string, i: number): [string, string] => [j, `${i}u`];
 
   const kernel = (begin: number, steps: number, index: number, count: number): KernelSpec => {
     const scanFirst = !!o.inputState && begin === 0;
@@ -38,6 +40,7 @@ export function slstmCellReplayKernels(o: SlstmHeadOptions, target: KernelTarget
             ),
           ])
         : []),
+      ...f.registerColumns(fromUnit),
       'for (var t = BEGIN; t < END; t++) {',
       // y_{t−1} of the head: the forward's output, or the incoming state at t = 0.
       '  let yAt = (b * T + max(t, 1u) - 1u) * E + h * DH;',
@@ -48,7 +51,7 @@ export function slstmCellReplayKernels(o: SlstmHeadOptions, target: KernelTarget
           'let xi = (b * T + t) * 4u * E + h * DH + j;',
           'let bi = h * DH + j;',
           'var raw = vec4<f32>(x[xi], x[xi + E], x[xi + 2u * E], x[xi + 3u * E]) + vec4<f32>(bias[bi], bias[bi + E], bias[bi + 2u * E], bias[bi + 3u * E]);',
-          ...inputs.map((i) => `raw += ${f.column('j', `${i}u`)} * y${i};`),
+          ...inputs.map((i) => `raw += ${f.column(k, i, fromUnit)} * y${i};`),
           `let logFPlusM = m${k} + log_sigmoid(raw.y);`,
           `let mNew = select(max(raw.x, logFPlusM), raw.x, first && t == 0u);`,
           'let iGate = min(exp(raw.x - mNew), 1.0);',

@@ -14,13 +14,19 @@ export interface SlstmHeadOptions {
   headDim: number;
   /** The forward started from `stateIn` [4·B·E] (y, c, n, m); else from the zero state. */
   inputState?: boolean;
-  /** Where R lives during the loop; default workgroup memory when it fits the target. */
-  recurrentWeights?: 'workgroup' | 'storage';
+  /**
+   * Where R lives during the loop: each invocation's DH gate columns in registers (default up to 64
+   * columns: on llvmpipe every workgroup-memory load costs about as much as a storage load), the
+   * head's in workgroup memory, or read from the storage buffer every step.
+   */
+  recurrentWeights?: SlstmWeightsIn;
   /** Cap on steps per launch below what the loop cap allows (tests use it to force chunking). */
   maxStepsPerLaunch?: number;
   name?: string;
   source?: string;
 }
+
+export type SlstmWeightsIn = 'registers' | 'workgroup' | 'storage';
 
 export interface SlstmHeadFrame {
   B: number;
@@ -32,9 +38,17 @@ export interface SlstmHeadFrame {
   /** Invocations per workgroup and units each owns. */
   size: number;
   perInvocation: number;
-  weights: 'workgroup' | 'storage';
-  /** WGSL for gate column (unit o, input i) of head `h`: vec4(R[h, g, o, i] for g = i, f, z, o). */
-  column(o: string, i: string): string;
+  weights: SlstmWeightsIn;
+  /**
+   * Declarations of the register copies `w{unit}_{n}` of gate columns, n = 0..DH−1, where
+   * `at(j, n)` gives the (output unit, input) pair of column n for unit j; empty unless in registers.
+   */
+  registerColumns(at: (j: string, n: number) => [string, string]): string[];
+  /**
+   * WGSL for gate column n of unit register set `u` (unit j): vec4(R[h, g, o, i] for g = i, f, z, o)
+   * with (o, i) = at(j, n).
+   */
+  column(u: string, n: number, at: (j: string, n: number) => [string, string]): string;
   /** Entry statements: b, h, the weights into workgroup memory, `first` (the t = 0 step takes the first-step branch), one barrier. */
   prologue(scanFirst: boolean): string[];
   /** Loop-header executions of a launch of `steps` steps, one loop iteration each. */
@@ -65,10 +79,11 @@ export function slstmHeadFrame(o: SlstmHeadOptions, target: KernelTarget, extraW
   const size = Math.min(DH, 64, target.maxComputeInvocationsPerWorkgroup);
   const perInvocation = Math.ceil(DH / size);
   const weightBytes = 16 * DH * DH;
-  const weights = o.recurrentWeights ?? (weightBytes + extraWorkgroupBytes + 4 <= target.maxComputeWorkgroupStorageSize ? 'workgroup' : 'storage');
+  const fits = weightBytes + extraWorkgroupBytes + 4 <= target.maxComputeWorkgroupStorageSize;
+  const weights = o.recurrentWeights ?? (DH * perInvocation <= 64 ? 'registers' : fits ? 'workgroup' : 'storage');
   const loopCost = (count: number): number => Math.ceil(count / size) + 1;
   const prologueIterations = (scanFirst: boolean): number => (weights === 'workgroup' ? loopCost(DH * DH) : 0) + (scanFirst ? loopCost(BE) : 0);
-  const column = (u: string, i: string): string => (weights === 'workgroup' ? `rS[(${u}) * DH + ${i}]` : `gate_column(h, ${u}, ${i})`);
+  const inputs = Array.from({ length: DH }, (_, n) => n);
   const gateColumn = [
     'fn gate_column(h: u32, o: u32, i: u32) -> vec4<f32> {',
     '  let at = h * 4u * DH * DH + o * DH + i;',
@@ -85,7 +100,20 @@ export function slstmHeadFrame(o: SlstmHeadOptions, target: KernelTarget, extraW
     size,
     perInvocation,
     weights,
-    column,
+    registerColumns: (at) =>
+      weights !== 'registers'
+        ? []
+        : Array.from({ length: perInvocation }, (_, u) =>
+            inputs.map((n) => {
+              const [o, i] = at(`min(lid + ${u * size}u, DH - 1u)`, n);
+              return `let w${u}_${n} = gate_column(h, ${o}, ${i});`;
+            }),
+          ).flat(),
+    column: (u, n, at) => {
+      if (weights === 'registers') return `w${u}_${n}`;
+      const [o, i] = at('j', n);
+      return weights === 'workgroup' ? `rS[(${o}) * DH + ${i}]` : `gate_column(h, ${o}, ${i})`;
+    },
     prologue: (scanFirst) => [
       'let b = wg / NH;',
       'let h = wg % NH;',

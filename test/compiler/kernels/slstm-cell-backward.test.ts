@@ -152,7 +152,7 @@ describe('sLSTM cell backward kernels against the float64 reference backward', (
     expectClose(r);
   });
 
-  it.each([['workgroup' as const], ['storage' as const]])('R read from %s memory', async (recurrentWeights) => {
+  it.each([['registers' as const], ['workgroup' as const], ['storage' as const]])('R held in %s', async (recurrentWeights) => {
     for (const DH of [8, 7]) expectClose(await check({ B: 2, T: 6, NH: 2, DH, options: { recurrentWeights } }));
   });
 
