@@ -54,6 +54,33 @@ const UNFUSED_NOTES = [
  * only the device's kernel target, no device.
  */
 export function planForward(spec: ModelSpec, options: PlanOptions): ForwardPlan {
+  const p = buildForward(spec, options);
+  const { buffers, steps } = allocateBuffers(p.buffers, p.steps);
+  const loss = p.options.loss;
+  const sample = p.options.sample;
+  const plan: ForwardPlan = {
+    model: spec.name,
+    batch: options.batch,
+    seqLen: options.seqLen,
+    mode: options.mode,
+    fused: p.options.fuse,
+    stateOut: p.options.stateOut,
+    buffers,
+    steps,
+    inputs: { tokens: 'tokens', ...(loss ? { targets: 'targets' } : {}), ...(sample ? { draws: 'draws' } : {}) },
+    outputs: { logits: 'logits', ...(loss ? { loss: 'loss' } : {}), ...(sample ? { token: 'token' } : {}) },
+    notes: p.options.fuse ? [] : UNFUSED_NOTES,
+  };
+  checkBindings(plan);
+  return plan;
+}
+
+/**
+ * The forward's kernels before buffer allocation: the builder holds the logical buffers (one per
+ * value), the steps bound to them and where each IR value lives, so a training plan can append the
+ * backward and allocate buffers over both (compiler/plan/backward-plan.ts).
+ */
+export function buildForward(spec: ModelSpec, options: PlanOptions): PlanBuilder {
   const fuse = options.fuse ?? true;
   const stateOut = options.mode === 'recurrent' || options.stateOut === true;
   const loss = options.loss === true;
@@ -71,26 +98,11 @@ export function planForward(spec: ModelSpec, options: PlanOptions): ForwardPlan 
     p.finish(index);
   });
   if (sample) planSampling(p);
-  const { buffers, steps } = allocateBuffers(p.buffers, p.steps);
-  const plan: ForwardPlan = {
-    model: spec.name,
-    batch: options.batch,
-    seqLen: options.seqLen,
-    mode: options.mode,
-    fused: fuse,
-    stateOut,
-    buffers,
-    steps,
-    inputs: { tokens: 'tokens', ...(loss ? { targets: 'targets' } : {}), ...(sample ? { draws: 'draws' } : {}) },
-    outputs: { logits: 'logits', ...(loss ? { loss: 'loss' } : {}), ...(sample ? { token: 'token' } : {}) },
-    notes: fuse ? [] : UNFUSED_NOTES,
-  };
-  checkBindings(plan);
-  return plan;
+  return p;
 }
 
 /** Every binding is backed by a buffer of its type holding at least what the kernel addresses. */
-function checkBindings(plan: ForwardPlan): void {
+export function checkBindings(plan: Pick<ForwardPlan, 'buffers' | 'steps'>): void {
   const buffers = new Map(plan.buffers.map((b) => [b.name, b]));
   for (const step of plan.steps) {
     for (const b of step.kernel.bindings) {

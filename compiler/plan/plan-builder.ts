@@ -160,6 +160,11 @@ export class PlanBuilder {
     return op.inputs[1 - at]!;
   }
 
+  /** Whether a kernel wrote the value into a buffer (fused-away intermediates never are). */
+  isPlaced(id: number): boolean {
+    return this.placements.has(this.resolve(id));
+  }
+
   placement(id: number): Placement {
     const p = this.placements.get(this.resolve(id));
     if (p === undefined) throw new Error(`plan: %${id} (${this.ir.values[id]?.name}) is used before any kernel wrote it`);

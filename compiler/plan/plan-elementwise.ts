@@ -7,7 +7,7 @@ import type { Activation } from '../spec.js';
 import { joinSources, type PlanBuilder } from './plan-builder.js';
 
 /** IR activation names (mathematical) to the official names the kernels take. */
-const OFFICIAL_ACTIVATION: Record<ActivationKind, Activation> = {
+export const OFFICIAL_ACTIVATION: Record<ActivationKind, Activation> = {
   silu: 'swish',
   gelu: 'gelu',
   relu: 'relu',

@@ -13,7 +13,7 @@ export interface LimitNeed {
  * are what its buffers and launches add): the largest buffer, the largest single binding, the most
  * storage bindings of one kernel, the largest workgroup and the widest dispatch.
  */
-export function planLimitNeeds(plan: ForwardPlan): LimitNeed[] {
+export function planLimitNeeds(plan: Pick<ForwardPlan, 'buffers' | 'steps'>): LimitNeed[] {
   const needs = new Map<string, LimitNeed>();
   const note = (limit: string, need: number, why: string) => {
     if (need > (needs.get(limit)?.need ?? -Infinity)) needs.set(limit, { limit, need, why });
@@ -30,6 +30,6 @@ export function planLimitNeeds(plan: ForwardPlan): LimitNeed[] {
 }
 
 /** The needs a device with these limits does not meet. */
-export function unmetLimitNeeds(plan: ForwardPlan, limits: Readonly<Record<string, number>>): LimitNeed[] {
+export function unmetLimitNeeds(plan: Pick<ForwardPlan, 'buffers' | 'steps'>, limits: Readonly<Record<string, number>>): LimitNeed[] {
   return planLimitNeeds(plan).filter((n) => n.need > (limits[n.limit] ?? 0));
 }

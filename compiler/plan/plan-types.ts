@@ -11,8 +11,10 @@ import type { KernelSpec, KernelTarget, ScalarType } from '../kernels/kernel.js'
  * targets, sampling draws); 'activation' and 'scratch': intermediate values, several sharing one
  * buffer when their lifetimes do not overlap; 'state': the recurrent state, owned by the caller's
  * state handle, not by the plan; 'output': read back after a run (logits, loss, sampled tokens).
+ * Training plans (backward-plan.ts) add 'gradient': a parameter's gradient, and 'optimizer': AdamW's
+ * moments, decay mask and the gradient norm, all kept across steps.
  */
-export type BufferKind = 'param' | 'input' | 'activation' | 'state' | 'scratch' | 'output';
+export type BufferKind = 'param' | 'input' | 'activation' | 'state' | 'scratch' | 'output' | 'gradient' | 'optimizer';
 
 export interface BufferSpec {
   name: string;

@@ -1,11 +1,11 @@
-import type { ForwardPlan } from './plan-types.js';
+import type { BufferSpec, ForwardPlan, PlanStep } from './plan-types.js';
 
-function mib(bytes: number): string {
+export function mib(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 }
 
 /** Distinct pipelines a plan needs (kernels with equal WGSL share one). */
-export function pipelineCount(plan: ForwardPlan): number {
+export function pipelineCount(plan: Pick<ForwardPlan, 'steps'>): number {
   return new Set(plan.steps.map((s) => s.kernel.cacheKey)).size;
 }
 
@@ -23,24 +23,31 @@ export function printPlan(plan: ForwardPlan): string {
       `inputs and outputs ${mib(bytes(['input', 'output']))}`,
   ];
   for (const note of plan.notes) lines.push(`  note: ${note}`);
-  lines.push('buffers:');
-  const nameWidth = Math.max(...plan.buffers.map((b) => b.name.length));
-  for (const b of plan.buffers) {
+  lines.push('buffers:', ...bufferLines(plan.buffers), 'dispatches:', ...dispatchLines(plan.steps));
+  return lines.join('\n') + '\n';
+}
+
+/** One line per buffer: name, kind, type, size and the values it holds in turn. */
+export function bufferLines(buffers: readonly BufferSpec[]): string[] {
+  const nameWidth = Math.max(...buffers.map((b) => b.name.length));
+  return buffers.map((b) => {
     const holds = b.holds.length > 1 || b.holds[0] !== b.name ? `  holds ${b.holds.join(', ')}` : '';
-    lines.push(`  ${b.name.padEnd(nameWidth)}  ${b.kind.padEnd(10)} ${b.type} ${String(b.elements).padStart(9)}${holds}`);
-  }
-  lines.push('dispatches:');
-  plan.steps.forEach((s, i) => {
+    return `  ${b.name.padEnd(nameWidth)}  ${b.kind.padEnd(10)} ${b.type} ${String(b.elements).padStart(9)}${holds}`;
+  });
+}
+
+/** Three lines per dispatch: kernel, launch size and uniforms; bindings; the IR ops it computes. */
+export function dispatchLines(steps: readonly PlanStep[], firstIndex = 0): string[] {
+  return steps.flatMap((s, i) => {
     const k = s.kernel;
     const list = (u: Readonly<Record<string, number>>) => Object.entries(u).map(([n, v]) => `${n}=${v}`).join(' ');
     const fresh = s.freshUniforms ? ` (from the zero state: ${list(s.freshUniforms)})` : '';
     const uniforms = s.uniforms ? `  uniforms ${list(s.uniforms)}${fresh}` : '';
     const perRun = s.runUniforms?.length ? `  per run ${s.runUniforms.join(' ')}` : '';
-    lines.push(
-      `  ${String(i).padStart(3)} ${k.name}  [${k.dispatch.join('×')}] × (${k.workgroupSize.join('×')})${uniforms}${perRun}`,
+    return [
+      `  ${String(firstIndex + i).padStart(3)} ${k.name}  [${k.dispatch.join('×')}] × (${k.workgroupSize.join('×')})${uniforms}${perRun}`,
       `      ${Object.entries(s.tensors).map(([binding, buffer]) => `${binding}=${buffer}`).join(' ')}`,
       `      ← ${s.source}`,
-    );
+    ];
   });
-  return lines.join('\n') + '\n';
 }

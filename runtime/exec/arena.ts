@@ -1,6 +1,9 @@
 import { BYTES_PER_ELEMENT, type ScalarType } from '../../compiler/kernels/kernel.js';
 import { BufferUsage } from '../gpu-constants.js';
 
+/** Byte alignment of a view's start: WebGPU's default (and largest allowed) minStorageBufferOffsetAlignment. */
+export const VIEW_ALIGNMENT = 256;
+
 /** A named device buffer holding `elements` values of `type`. */
 export interface DeviceTensor {
   readonly name: string;
@@ -9,6 +12,11 @@ export interface DeviceTensor {
   readonly buffer: GPUBuffer;
   /** Unique per buffer ever created by the arena; a replaced tensor gets a new id. */
   readonly id: number;
+  /**
+   * Set on a view (`BufferArena.view`): the tensor is the `elements` values starting this many bytes
+   * into `buffer`, which belongs to another tensor. Unset: the whole buffer.
+   */
+  readonly byteOffset?: number;
 }
 
 export interface ArenaStats {
@@ -32,6 +40,8 @@ export interface ArenaStats {
 export class BufferArena {
   readonly stats: ArenaStats = { created: 0, reused: 0, replaced: 0, bytes: 0, live: 0 };
   private readonly tensors = new Map<string, DeviceTensor>();
+  /** Views by their parent's name. */
+  private readonly views = new Map<string, DeviceTensor[]>();
   private nextId = 1;
   private readonly disposeListeners: ((t: DeviceTensor) => void)[] = [];
 
@@ -62,6 +72,28 @@ export class BufferArena {
     return t;
   }
 
+  /**
+   * A tensor that is a slice of another one's buffer (no allocation): e.g. each parameter of a model
+   * whose parameters live in one flat buffer, so kernels bind a parameter and AdamW binds them all.
+   * `offsetElements` must be aligned to the device's minStorageBufferOffsetAlignment (256 bytes on
+   * every WebGPU device we know: 64 values). Released with its parent. WebGPU tracks usage per
+   * buffer, so one dispatch may write several views of a buffer or read several, not both.
+   */
+  view(parent: DeviceTensor, name: string, offsetElements: number, elements: number): DeviceTensor {
+    const owner = this.tensors.get(parent.name);
+    if (owner !== parent || parent.byteOffset !== undefined) throw new Error(`view ${name}: ${parent.name} is not a whole tensor of this arena`);
+    if (!Number.isInteger(offsetElements) || offsetElements < 0 || !Number.isInteger(elements) || elements < 1 || offsetElements + elements > parent.elements) {
+      throw new Error(`view ${name}: ${elements} values at ${offsetElements} do not fit ${parent.name} (${parent.elements} values)`);
+    }
+    const byteOffset = offsetElements * BYTES_PER_ELEMENT[parent.type];
+    if (byteOffset % VIEW_ALIGNMENT !== 0) throw new Error(`view ${name}: offset ${byteOffset} bytes is not a multiple of ${VIEW_ALIGNMENT}`);
+    const view: DeviceTensor = { name, type: parent.type, elements, buffer: parent.buffer, id: this.nextId++, byteOffset };
+    const list = this.views.get(parent.name) ?? [];
+    list.push(view);
+    this.views.set(parent.name, list);
+    return view;
+  }
+
   get(name: string): DeviceTensor | undefined {
     return this.tensors.get(name);
   }
@@ -72,6 +104,8 @@ export class BufferArena {
     this.tensors.delete(name);
     this.stats.bytes -= t.buffer.size;
     this.stats.live--;
+    for (const v of this.views.get(name) ?? []) for (const listener of this.disposeListeners) listener(v);
+    this.views.delete(name);
     for (const listener of this.disposeListeners) listener(t);
     t.buffer.destroy();
   }

@@ -1,4 +1,4 @@
-import type { KernelSpec } from '../../compiler/kernels/kernel.js';
+import { BYTES_PER_ELEMENT, type KernelSpec } from '../../compiler/kernels/kernel.js';
 import type { XlstmDevice } from '../device.js';
 import { GpuError, type DeviceMonitor } from '../device-monitor.js';
 import { BufferUsage } from '../gpu-constants.js';
@@ -112,7 +112,7 @@ export class Executor {
       throw new Error(`tensor ${t.name} has ${t.elements} elements; cannot upload ${data.length} at offset ${offset}`);
     }
     this.monitor.check();
-    this.device.queue.writeBuffer(t.buffer, offset * 4, data.buffer, data.byteOffset, data.byteLength);
+    this.device.queue.writeBuffer(t.buffer, (t.byteOffset ?? 0) + offset * 4, data.buffer, data.byteOffset, data.byteLength);
   }
 
   private async runNow(dispatches: readonly Dispatch[], read: readonly DeviceTensor[]): Promise<TensorData[]> {
@@ -174,7 +174,7 @@ export class Executor {
   }
 
   private bindGroup(d: Dispatch, cached: CachedPipeline, position: number): GPUBindGroup {
-    const entries: GPUBindGroupEntry[] = d.kernel.bindings.map((b, binding) => ({ binding, resource: { buffer: d.tensors[b.name]!.buffer } }));
+    const entries: GPUBindGroupEntry[] = d.kernel.bindings.map((b, binding) => ({ binding, resource: bufferBinding(d.tensors[b.name]!) }));
     const keyParts = [d.kernel.cacheKey, ...d.kernel.bindings.map((b) => `t${d.tensors[b.name]!.id}`)];
     if (d.kernel.uniforms?.length) {
       const uniform = this.writeUniforms(d, position);
@@ -214,6 +214,11 @@ export class Executor {
   }
 }
 
+/** A whole buffer, or a view's slice of its parent's. */
+function bufferBinding(t: DeviceTensor): GPUBufferBinding {
+  return t.byteOffset === undefined ? { buffer: t.buffer } : { buffer: t.buffer, offset: t.byteOffset, size: t.elements * BYTES_PER_ELEMENT[t.type] };
+}
+
 /** Every binding bound to a tensor of the right type and size, nothing extra, no writable aliasing. */
 function validateDispatch(d: Dispatch): void {
   const label = kernelLabel(d.kernel);
@@ -222,6 +227,7 @@ function validateDispatch(d: Dispatch): void {
     if (!names.has(name)) throw new Error(`${label} has no binding '${name}' (it has ${[...names].join(', ')})`);
   }
   const boundAs = new Map<number, string>();
+  const bufferAccess = new Map<GPUBuffer, { access: string; binding: string }>();
   for (const b of d.kernel.bindings) {
     const t = d.tensors[b.name];
     if (!t) throw new Error(`${label}: no tensor for binding '${b.name}'`);
@@ -234,6 +240,12 @@ function validateDispatch(d: Dispatch): void {
       throw new Error(`${label}: tensor ${t.name} is bound as both '${other}' and '${b.name}', and one of them is written`);
     }
     boundAs.set(t.id, b.name);
+    // WebGPU tracks usage per buffer: views of one buffer may all be written, or all read, not both
+    const access = bufferAccess.get(t.buffer);
+    if (access !== undefined && access.access !== b.access) {
+      throw new Error(`${label}: '${access.binding}' and '${b.name}' are views of one buffer, and only one of them is written`);
+    }
+    bufferAccess.set(t.buffer, { access: b.access, binding: b.name });
   }
 }
 

@@ -1,4 +1,4 @@
-import type { ScalarType } from '../../compiler/kernels/kernel.js';
+import { BYTES_PER_ELEMENT, type ScalarType } from '../../compiler/kernels/kernel.js';
 import { BufferUsage, MapMode } from '../gpu-constants.js';
 import type { DeviceTensor } from './arena.js';
 
@@ -22,11 +22,12 @@ export class ReadbackPool {
 
   /** Records the copy of `t` into a staging buffer; call `collect` on the result after submitting. */
   copyOut(encoder: GPUCommandEncoder, t: DeviceTensor): PendingRead {
-    const bytes = t.buffer.size;
+    // a view copies its slice; a whole tensor its buffer
+    const bytes = t.byteOffset === undefined ? t.buffer.size : t.elements * BYTES_PER_ELEMENT[t.type];
     const staging =
       this.free.get(bytes)?.pop() ??
       this.device.createBuffer({ label: `readback ${bytes}B`, size: bytes, usage: BufferUsage.MAP_READ | BufferUsage.COPY_DST });
-    encoder.copyBufferToBuffer(t.buffer, 0, staging, 0, bytes);
+    encoder.copyBufferToBuffer(t.buffer, t.byteOffset ?? 0, staging, 0, bytes);
     return { tensor: t, staging };
   }
 
