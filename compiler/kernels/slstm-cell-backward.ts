@@ -60,7 +60,7 @@ export function slstmBpttKernels(o: SlstmCellBackwardOptions, target: KernelTarg
   const units = Array.from({ length: DH }, (_, i) => i);
   const initial = (row: number): string => (o.inputState ? `stateIn[${row}u * BE + s]` : '0.0');
   const grads = ['gY', 'gC', 'gN', 'gM'];
-  const intoUnit = (j: string, o: number): [string, string] => [`${o}u`, j];
+  const intoUnit = (j: string, out: number): [string, string] => [`${out}u`, j];
 
   const kernel = (lo: number, steps: number, index: number, count: number): KernelSpec => {
     const scanFirst = !!o.inputState && lo === 0;
@@ -123,7 +123,7 @@ export function slstmBpttKernels(o: SlstmCellBackwardOptions, target: KernelTarg
         ])
         .map((l) => `  ${l}`),
       '  workgroupBarrier();',
-      ...f.units((k) => [`gY${k} = ${units.map((o) => `dot(${f.column(k, o, intoUnit)}, dRawS[half + ${o}u])`).join(' + ')};`]).map((l) => `  ${l}`),
+      ...f.units((k) => [`gY${k} = ${units.map((out) => `dot(${f.column(k, out, intoUnit)}, dRawS[half + ${out}u])`).join(' + ')};`]).map((l) => `  ${l}`),
       '}',
       ...f.units((k) => ['let s = b * E + h * DH + j;', ...grads.map((g, row) => `dState[${row}u * BE + s] = ${g}${k};`)]),
     );
@@ -139,7 +139,7 @@ export function slstmBpttKernels(o: SlstmCellBackwardOptions, target: KernelTarg
       {
         name: count > 1 ? `${name}_${index}` : name,
         ...(o.source !== undefined ? { source: o.source } : {}),
-        summary: `sLSTM backward through time, steps ${lo + steps - 1} down to ${lo} of ${T}, ${B} rows x ${NH} heads of ${DH}, R in ${f.weights === 'workgroup' ? 'workgroup memory' : 'the storage buffer'}`,
+        summary: `sLSTM backward through time, steps ${lo + steps - 1} down to ${lo} of ${T}, ${B} rows x ${NH} heads of ${DH}, R in ${f.weights}`,
         bindings,
         constants: { ...f.constants, ROWS: u32(TAPE_ROWS), HI: u32(lo + steps), STEPS: u32(steps) },
         workgroupVars: f.workgroupVars({ dRawS: `array<vec4<f32>, ${2 * DH}>` }, scanFirst),

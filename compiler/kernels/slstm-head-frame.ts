@@ -1,11 +1,12 @@
 import type { KernelTarget } from './kernel.js';
+import { u32, type WgslConstant } from './wgsl.js';
 
 /**
  * What the sLSTM replay and backward-through-time kernels share: one workgroup per (batch row, head),
  * each invocation owning one unit (or a few, when DH exceeds the workgroup) for the whole sequence;
  * the head's recurrent weights as gate columns R[h, ·, o, i] (a vec4 over the gates i, f, z, o) in
- * workgroup memory when they fit, else read from the storage buffer; the official first-step test;
- * and the split of time into launches under the loop cap.
+ * registers, workgroup memory or the storage buffer; the official first-step test; and the split of
+ * time into launches under the loop cap.
  */
 export interface SlstmHeadOptions {
   batch: number;
@@ -59,7 +60,7 @@ export interface SlstmHeadFrame {
   units(lines: (suffix: string) => string[]): string[];
   /** Consecutive launches covering the sequence, each as long as the loop cap allows. */
   launches(what: string): { begin: number; steps: number }[];
-  constants: Record<string, { type: 'u32'; value: number }>;
+  constants: Record<string, WgslConstant>;
 }
 
 /**
@@ -149,13 +150,7 @@ export function slstmHeadFrame(o: SlstmHeadOptions, target: KernelTarget, extraW
       for (let begin = 0; begin < T; begin += cap) out.push({ begin, steps: Math.min(cap, T - begin) });
       return out;
     },
-    constants: {
-      T: { type: 'u32', value: T },
-      NH: { type: 'u32', value: NH },
-      DH: { type: 'u32', value: DH },
-      E: { type: 'u32', value: E },
-      BE: { type: 'u32', value: BE },
-    },
+    constants: { T: u32(T), NH: u32(NH), DH: u32(DH), E: u32(E), BE: u32(BE) },
   };
 }
 

@@ -36,10 +36,12 @@ function inputsAwayFromKinks(rng: Rng, dims: MlstmDims, fMean: number): MlstmTes
 }
 
 /**
- * Relative error against max|expected|, or against `floor` where that is larger. With DH = 1, h_t is
- * invariant to scaling q_t wherever |Z_t| beats the floor (only eps breaks it), so dq there is of
- * order eps, a difference of O(1) terms (dC·E·k, the size of dk's terms) that f32 resolves only to
- * ~1e-7 of their size: that case is measured against max|dk|.
+ * Relative error against max|expected|, or against `floor` where that is larger. Two shapes make
+ * gradients degenerate: with DH = 1, h_t does not change when q_t is scaled, and with T = 1, when
+ * q_0 or k_0 is, wherever |Z_t| beats the floor (only eps breaks it); and with so few keys one of
+ * them often dominates every row, leaving the gate gradients as small. Such gradients are a
+ * difference of O(1) terms (products of dh, v, q, k and C/δ, like dv's) that f32 resolves only to
+ * ~1e-7 of their size, so those shapes measure dq, dk, dĩ and df̃ against max|dv|.
  */
 function relativeError(actual: Float32Array, expected: Float64Array, floor = 0): number {
   const scale = Math.max(maxAbs(expected), Number.MIN_VALUE);
@@ -100,12 +102,13 @@ async function check(o: MlstmParallelBackwardOptions, target: KernelTarget = kit
   dispatches.push(...bindAll(kernels, t.pick(...names)));
   const [dqkv, dIgate, dFgate] = (await kit.exec.run(dispatches, { read: outputs })) as Float32Array[];
   const expected = mlstmParallelBackward(dh.f64, x.ref, dims, eps);
+  const degenerateFloor = o.headDim === 1 || o.time === 1 ? maxAbs(expected.dv) : 0;
   const errors: Errors = {
-    dq: relativeError(part(dqkv!, rows, I, 0), expected.dq, o.headDim === 1 ? maxAbs(expected.dk) : 0),
-    dk: relativeError(part(dqkv!, rows, I, 1), expected.dk),
+    dq: relativeError(part(dqkv!, rows, I, 0), expected.dq, degenerateFloor),
+    dk: relativeError(part(dqkv!, rows, I, 1), expected.dk, degenerateFloor),
     dv: relativeError(part(dqkv!, rows, I, 2), expected.dv),
-    dIgate: relativeError(dIgate!, expected.dIgate),
-    dFgate: relativeError(dFgate!, expected.dFgate),
+    dIgate: relativeError(dIgate!, expected.dIgate, degenerateFloor),
+    dFgate: relativeError(dFgate!, expected.dFgate, degenerateFloor),
   };
   return { errors, seed, kernels: kernels.length, maxLoopIterations: Math.max(...kernels.map((k) => k.loopIterations)) };
 }
@@ -118,11 +121,12 @@ describe('mLSTM parallel backward kernels against the float64 reference backward
   it.each([
     [1, 1, 1, 4],
     [2, 1, 1, 9],
+    [2, 2, 4, 1],
     [2, 2, 8, 16],
     [2, 2, 16, 33],
     [1, 3, 5, 21],
     [2, 2, 32, 70],
-    [1, 1, 12, 7],
+    [2, 1, 12, 7],
     [1, 2, 64, 40],
     [1, 1, 20, 19],
   ])('B=%i NH=%i DH=%i T=%i', async (batch, heads, headDim, time) => {
