@@ -12,23 +12,38 @@ import { checkModelFile, selectOneModel } from './select-model.js';
 const BACKENDS = ['reference', 'webgpu'] as const;
 type Backend = (typeof BACKENDS)[number];
 
-/** The backend used without --backend: switch to 'webgpu' once the GPU training step exists (see `backendFactory`). */
-const DEFAULT_BACKEND: Backend = 'reference';
+interface ChosenBackend {
+  name: Backend;
+  factory: TrainBackendFactory;
+  /** Frees what the choice acquired (the device), once the run is over or failed before using it. */
+  release(): void;
+}
 
-/** The one place that maps a backend name to its implementation (loaded only when used). */
-async function backendFactory(name: Backend): Promise<TrainBackendFactory> {
-  switch (name) {
-    case 'reference':
-      return (await import('../../runtime/train/reference-backend.js')).createReferenceTrainBackend;
-    case 'webgpu':
-      throw new UserError('the webgpu training backend is not available yet; use --backend reference (exact float64 on the CPU, for small models)');
+/**
+ * The one place that maps a backend name to its implementation (loaded only when used). Without
+ * --backend: webgpu where a device can be acquired, else the reference with a note.
+ */
+async function chooseBackend(name: Backend | undefined): Promise<ChosenBackend> {
+  if (name !== 'reference') {
+    const { acquireNodeDevice } = await import('../../runtime/device-node.js');
+    try {
+      const dev = await acquireNodeDevice();
+      const { webGpuTrainBackendFactory } = await import('../../runtime/train/webgpu-backend.js');
+      return { name: 'webgpu', factory: webGpuTrainBackendFactory(dev), release: () => dev.destroy() };
+    } catch (e) {
+      if (name === 'webgpu' || !(e instanceof UserError)) throw e;
+      process.stderr.write(`xlstm: note: ${e.message}\nxlstm: note: training with --backend reference instead (exact float64 on the CPU, for small models)\n`);
+    }
   }
+  const { createReferenceTrainBackend } = await import('../../runtime/train/reference-backend.js');
+  return { name: 'reference', factory: createReferenceTrainBackend, release: () => undefined };
 }
 
 type JobOptions = Pick<TrainJob, 'data' | 'val' | 'out' | 'resume' | 'log' | 'seed' | 'evalEvery' | 'saveEvery'>;
 
 interface TrainOptions extends JobOptions {
-  backend: Backend;
+  /** Unset: webgpu where a device can be acquired, else the reference. */
+  backend?: Backend;
   model?: string;
   steps?: number;
   batch?: number;
@@ -76,7 +91,6 @@ function checkOutputPaths(opts: TrainOptions): void {
 async function train(modelFile: string, opts: TrainOptions): Promise<void> {
   checkOutputPaths(opts);
   const spec = selectOneModel(checkModelFile(modelFile, 'nothing trained'), opts.model, modelFile);
-  const backend = await backendFactory(opts.backend);
   const overrides: Partial<Record<keyof TrainSpec, unknown>> = {};
   const flags: Partial<Record<keyof TrainSpec, string>> = {};
   for (const [option, field, flag] of OVERRIDES) {
@@ -87,7 +101,13 @@ async function train(modelFile: string, opts: TrainOptions): Promise<void> {
   const { runTrainJob } = await import('../../runtime/train/run-node.js');
   const { data, val, out, resume, log, seed, evalEvery, saveEvery } = opts;
   const job: JobOptions = { data, val, out, resume, log, seed, evalEvery, saveEvery };
-  const result = await runTrainJob({ spec, ...job, overrides: overrides as Partial<TrainSpec>, flags, backendName: opts.backend, backend });
+  const backend = await chooseBackend(opts.backend);
+  let result: Awaited<ReturnType<typeof runTrainJob>>;
+  try {
+    result = await runTrainJob({ spec, ...job, overrides: overrides as Partial<TrainSpec>, flags, backendName: backend.name, backend: backend.factory });
+  } finally {
+    backend.release();
+  }
   const { outcome } = result;
   const valText = outcome.valLoss === undefined ? '' : `, validation loss ${outcome.valLoss.toFixed(4)}`;
   process.stdout.write(`trained ${spec.name} to step ${outcome.step} of ${result.train.steps}: loss ${outcome.loss.toFixed(4)}${valText}\n`);
@@ -117,7 +137,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--eval-every <n>', 'validation loss every n steps (0: only at the end; default: about 10 times per run)', nonNegativeIntArg)
     .option('--save-every <n>', 'checkpoint every n steps (0: only at the end; default: about 10 times per run)', nonNegativeIntArg)
     .option('--log <file>', 'JSON lines, one per step: step, loss, lr, gradNorm, tokensPerSecond, elapsedSeconds[, valLoss]')
-    .addOption(new Option('--backend <name>', 'where the training step runs').choices(BACKENDS).default(DEFAULT_BACKEND))
+    .addOption(new Option('--backend <name>', 'where the training step runs (default: webgpu where a device can be acquired, else reference)').choices(BACKENDS))
     .option('--model <name>', 'the model to train when the file declares several')
     .action((model: string, opts: TrainOptions) => train(model, opts));
 }
