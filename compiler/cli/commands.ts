@@ -8,6 +8,7 @@ import { registerFmtCommand } from './fmt.js';
 import { registerDoctorCommand } from './doctor.js';
 import { registerTrainCommand } from './train.js';
 import { registerGenerateCommand } from './generate.js';
+import { registerTaskCommand } from './task.js';
 
 /** Every CLI command lives in its own file and registers itself here. */
 export function registerCommands(program: Command): void {
@@ -20,5 +21,6 @@ export function registerCommands(program: Command): void {
   registerDoctorCommand(program);
   registerTrainCommand(program);
   registerGenerateCommand(program);
+  registerTaskCommand(program);
   void program;
 }
