@@ -11,6 +11,7 @@ import { readSafetensorsFile, writeSafetensorsFile } from '../../runtime/io/safe
 import { shapeText } from '../../runtime/io/shape-text.js';
 import { readInputsAndTargets, type TokenBatch } from '../../runtime/io/token-batch.js';
 import { WebGpuModel } from '../../runtime/model/webgpu-model.js';
+import { WebGpuTrainBackend } from '../../runtime/train/webgpu-backend.js';
 import { referenceForward, referenceForwardRecurrent, referenceLoss, referenceLossAndGrads } from '../../runtime/reference/index.js';
 import type { ModelSpec } from '../spec.js';
 import { checkModelFile, selectOneModel } from './select-model.js';
@@ -73,7 +74,6 @@ async function evaluateReference(r: EvalRequest): Promise<EvalResult> {
  * (no --backend given), a machine without a usable device gets a note on stderr and the reference.
  */
 async function evaluateWebgpu(r: EvalRequest, fallback = false): Promise<EvalResult> {
-  if (r.grads) throw new UserError('--grads needs --backend reference: the webgpu backend computes no gradients yet');
   const weights = await readWeightsFileF32(r.spec, r.weightsPath);
   let device: XlstmDevice;
   try {
@@ -90,10 +90,24 @@ async function evaluateWebgpu(r: EvalRequest, fallback = false): Promise<EvalRes
     const tensor = (values: Float32Array) => float32Tensor([B, T, r.spec.vocabSize], values);
     const { logits, loss } = await model.evaluate(ids, B, T, r.targets?.ids);
     const step = r.step ? { logitsStep: tensor(await model.stepLogits(ids, B, T)) } : {};
-    return { backend: 'webgpu', logits: tensor(logits), ...step, ...(loss === undefined ? {} : { loss: float32Tensor([], [loss]) }) };
+    const grads = r.grads ? { grads: await webgpuGradients(r, device, weights) } : {};
+    return { backend: 'webgpu', logits: tensor(logits), ...step, ...(loss === undefined ? {} : { loss: float32Tensor([], [loss]) }), ...grads };
   } finally {
     model.dispose();
     device.destroy();
+  }
+}
+
+/** ∂loss/∂p from the training plan's forward and backward kernels, F32 in the checkpoint's layout. */
+async function webgpuGradients(r: EvalRequest, device: XlstmDevice, weights: ReadonlyMap<string, Float32Array>): Promise<Map<string, Tensor>> {
+  const backend = new WebGpuTrainBackend(r.spec, device, weights);
+  try {
+    const { ids, batch, time } = r.inputs;
+    const { grads } = await backend.lossAndGradients([{ inputs: ids, targets: r.targets!.ids, batch, time }]);
+    const tensors = toCheckpointTensors(r.spec, new Map([...grads].map(([name, g]) => [name, Float64Array.from(g)])));
+    return new Map([...tensors].map(([name, t]) => [name, float32Tensor(t.shape, tensorToFloat64(t, name))]));
+  } finally {
+    await backend.dispose();
   }
 }
 

@@ -2,13 +2,20 @@
  * Golden gradient parity on WebGPU (f32): for every golden case, ∂loss/∂p from the training plan's
  * forward and backward kernels against the official PyTorch float64 gradients, per tensor relative to
  * the tensor's largest gradient (with a floor for tensors whose gradient is ~0 everywhere). The
- * official float32 model itself lands 7e-7 – 5e-6 from these files (golden/README.md).
+ * official float32 model itself lands 7e-7 – 5e-6 from these files (golden/README.md). One case also
+ * goes through the CLI: `xlstm import-config`, then `xlstm eval --backend webgpu --grads`.
  */
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { XlstmDevice } from '../../runtime/device.js';
 import { acquireNodeDevice } from '../../runtime/device-node.js';
+import { tensorToFloat64 } from '../../runtime/io/safetensors.js';
+import { readSafetensorsFile } from '../../runtime/io/safetensors-node.js';
 import { WebGpuTrainBackend } from '../../runtime/train/webgpu-backend.js';
-import { loadGoldenCase, goldenCaseNames } from '../helpers/golden.js';
+import { requireBuilt, runXlstm } from '../compiler/cli/spawn-xlstm.js';
+import { goldenCaseNames, loadGoldenCase } from '../helpers/golden.js';
 import { failingTensors, gradientErrors } from '../helpers/gradient-compare.js';
 
 const measured: string[] = [];
@@ -35,6 +42,36 @@ describe('golden gradients on WebGPU (f32)', () => {
       measured.push(`  ${name}: ${worst.error.toExponential(1)} (${worst.name})`);
     } finally {
       await backend.dispose();
+    }
+  });
+});
+
+describe('xlstm eval --backend webgpu --grads', () => {
+  it('writes the golden gradients of mixed_1_1 (tied, biases) as F32 under the official names', async () => {
+    requireBuilt('eval');
+    const g = await loadGoldenCase('mixed_1_1');
+    const caseDir = join(import.meta.dirname, '..', 'fixtures', 'golden', 'case_mixed_1_1');
+    const work = mkdtempSync(join(tmpdir(), 'xlstm-grads-'));
+    try {
+      const config = JSON.parse(readFileSync(join(caseDir, 'config.json'), 'utf8')) as { official_config: unknown };
+      writeFileSync(join(work, 'official.json'), JSON.stringify(config.official_config));
+      const run = (...args: string[]) => {
+        const r = runXlstm(work, ...args);
+        if (r.status !== 0) throw new Error(`xlstm ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+        return r;
+      };
+      run('import-config', 'official.json', '-o', 'model.xlstm', '--name', 'Golden');
+      const inputs = join(caseDir, 'outputs.safetensors');
+      const r = run('eval', 'model.xlstm', '--weights', join(caseDir, 'weights.safetensors'), '--inputs', inputs, '--out', 'out.safetensors', '--grads', 'grads.safetensors', '--backend', 'webgpu');
+      expect(r.stdout).toContain(`wrote grads.safetensors: gradients of ${g.grads.size} parameter tensors`);
+      const file = await readSafetensorsFile(join(work, 'grads.safetensors'));
+      expect(file.metadata['backend']).toBe('webgpu');
+      expect([...file.tensors.keys()]).toEqual([...g.grads.keys()]);
+      expect([...file.tensors.values()].every((t) => t.dtype === 'F32')).toBe(true);
+      const grads = new Map([...file.tensors].map(([name, t]) => [name, tensorToFloat64(t, name)]));
+      expect(failingTensors(gradientErrors(grads, g.grads))).toBe('');
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
   });
 });

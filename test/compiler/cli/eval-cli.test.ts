@@ -202,7 +202,6 @@ describe('xlstm eval', () => {
       ['a directory as output', ['--out', 'adir'], 'adir: is a directory, expected a .safetensors file to write'],
       ['an output in a missing directory', ['--out', 'nowhere/out.safetensors'], 'nowhere/out.safetensors: cannot write: directory nowhere does not exist'],
       ['the inputs file as output', ['--grads', 'in.safetensors'], '--grads in.safetensors: the same file as --inputs; choose another output file'],
-      ['gradients from the webgpu backend', ['--backend', 'webgpu', '--grads', 'gw.safetensors'], '--grads needs --backend reference: the webgpu backend computes no gradients yet'],
     ] as [string, string[], string | RegExp][])('%s', async (_what, flags, message) => {
       const absolute = flags.map((f, i) => (i % 2 === 1 && flags[i - 1] !== '--backend' ? at(f) : f));
       const error = await evalError('tiny.xlstm', absolute);
