@@ -1,7 +1,7 @@
 import type { KernelSpec, KernelTarget } from './kernel.js';
 import { assignOp, loopChunks, type LoopChunk } from './loop-chunks.js';
-import { range, spreadWorkgroupSize } from './register-tile.js';
-import { buildKernel, u32 } from './wgsl.js';
+import { spreadWorkgroupSize } from './register-tile.js';
+import { buildKernel, range, u32 } from './wgsl.js';
 
 /**
  * Backward of `embedding_gather`: the scatter-add dTable[v, :] (+)= Σ_{t: ids[t] = v} dy[t, :].

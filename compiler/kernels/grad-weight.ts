@@ -1,8 +1,8 @@
 import type { KernelBinding, KernelSpec, KernelTarget } from './kernel.js';
 import { assignOp, loopChunks, type LoopChunk } from './loop-chunks.js';
-import { groupedDims, range, tileGrid, type GroupedLinearShape } from './register-tile.js';
+import { groupedDims, tileGrid, type GroupedLinearShape } from './register-tile.js';
 import { rowView, vec4Aligned, viewBinding, type RowView, type RowViewOptions } from './row-view.js';
-import { buildKernel, u32 } from './wgsl.js';
+import { buildKernel, range, u32 } from './wgsl.js';
 
 /**
  * The weight gradient of a linear map summed over rows, in `groups` independent blocks (1 for

@@ -2,7 +2,7 @@ import type { Activation } from '../spec.js';
 import { activationWgsl } from './activation.js';
 import type { KernelBinding, KernelSpec, KernelTarget } from './kernel.js';
 import { layerNormStatsKernel } from './layer-norm-stats.js';
-import { buildKernel, u32 } from './wgsl.js';
+import { buildKernel, range, u32 } from './wgsl.js';
 
 /**
  * `y[M,N] = act(LN(x)·Wᵀ + bias) + residual`, an `nn.Linear` (W stored [N, K]) with an optional
@@ -198,8 +198,4 @@ function matmulChunk(o: LinearOptions, target: KernelTarget, c: Chunk): KernelSp
 
 function src(o: LinearOptions): { source?: string } {
   return o.source !== undefined ? { source: o.source } : {};
-}
-
-function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i);
 }

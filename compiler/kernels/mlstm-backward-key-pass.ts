@@ -1,8 +1,9 @@
 import type { KernelBinding, KernelSpec, KernelTarget } from './kernel.js';
 import { LOG_SIGMOID_WGSL } from './log-sigmoid.js';
-import { indent, range, vectorCode } from './mlstm-backward-codegen.js';
-import { passBinding, STAT, walkConstants, walkedSteps, walkSummary, type MlstmBackwardLayout } from './mlstm-backward-layout.js';
-import { buildKernel, u32 } from './wgsl.js';
+import { passBinding, STAT, walkConstants, type MlstmBackwardLayout } from './mlstm-backward-layout.js';
+import { indent, tileDecaySums, vectorCode, walkSlice, workgroupHead } from './mlstm-parallel-codegen.js';
+import { walkedSteps, walkSummary } from './mlstm-parallel-layout.js';
+import { buildKernel, range, u32 } from './wgsl.js';
 
 /**
  * Key pass of the mLSTM parallel backward (see `mlstm-parallel-backward.ts` for the math): one
@@ -32,32 +33,19 @@ export function mlstmBackwardKeyPass(l: MlstmBackwardLayout, d: number, name: st
   const op = first ? '=' : '+=';
 
   const body: string[] = [
-    'let bh = wg / KT;',
     // Longest walks (first tiles) first: llvmpipe hands out workgroups in order.
-    'let kt = wg % KT;',
-    'let b = bh / NH;',
-    'let hd = bh % NH;',
-    'let gateBase = b * T * NH + hd;',
-    'let headBase = b * T * ROW_V + hd * DHV;',
+    ...workgroupHead('KT', 'let kt = wg % KT;'),
     'let outBase = b * T * I_V + hd * DHV;',
     'let kFirst = kt * TK;',
-    'let steps = T - kFirst;',
-    ...(first ? [] : ['if (STEP_BEGIN >= steps) { return; }']),
-    'let stepEnd = min(STEP_BEGIN + STEPS, steps);',
+    ...walkSlice(first, 'T - kFirst'),
     ...perKey((r) => [
       `let s${r} = kFirst + lid * KR + ${r}u;`,
       `let in${r} = s${r} < T;`,
       `let col${r} = min(s${r}, T - 1u);`,
       ...cols.map((c) => `let key${r}_${c} = qkv[headBase + col${r} * ROW_V + K_OFF + ${c}u];`),
       ...cols.map((c) => `let val${r}_${c} = qkv[headBase + col${r} * ROW_V + V_OFF + ${c}u];`),
-      `var rKey${r} = 0.0;`,
     ]),
-    'for (var i = 1u; i < TK; i++) {',
-    '  if (kFirst + i < T) {',
-    '    let l = log_sigmoid(fgate[gateBase + (kFirst + i) * NH]);',
-    ...perKey((r) => [`    rKey${r} += select(0.0, l, kFirst + i <= s${r});`]),
-    '  }',
-    '}',
+    ...tileDecaySums('TK', 'kFirst', keys.map((r) => [`rKey${r}`, `s${r}`])),
     ...perKey((r) => [
       `let ig${r} = igate[gateBase + col${r} * NH] - rKey${r};`,
       ...cols.flatMap((c) => [`var dk${r}_${c} = ${v.vec}(0.0);`, `var dv${r}_${c} = ${v.vec}(0.0);`]),

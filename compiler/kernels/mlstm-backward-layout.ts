@@ -1,4 +1,5 @@
 import type { KernelBinding, KernelTarget } from './kernel.js';
+import { mlstmHeadShape, positiveInteger, splitWalk, type MlstmHeadShape, type Walk } from './mlstm-parallel-layout.js';
 import { f32, u32, type WgslConstant } from './wgsl.js';
 
 /**
@@ -28,23 +29,12 @@ export const STAT = { max: 0, argmax: 1, invDenom: 2, dZ: 3, dMax: 4, rowSum: 5 
 export const STATS_PER_ROW = 6;
 
 /** One pass's split of its longest walk over dispatches. */
-export interface WalkSplit {
-  steps: number;
-  perDispatch: number;
-  dispatches: number;
+export interface WalkSplit extends Walk {
   /** Offset of this pass's region in the carry tensor (only meaningful when dispatches > 1). */
   carryAt: number;
 }
 
-export interface MlstmBackwardLayout {
-  B: number;
-  T: number;
-  NH: number;
-  DH: number;
-  I: number;
-  /** Vector width of q/k/v/h/dh accesses (4 when DH allows) and vectors per head row. */
-  VW: number;
-  DHV: number;
+export interface MlstmBackwardLayout extends MlstmHeadShape {
   /** Query pass: rows per invocation, invocations, rows per workgroup, tiles per head. */
   RB: number;
   qLanes: number;
@@ -62,27 +52,16 @@ export interface MlstmBackwardLayout {
   eps: number;
 }
 
-function positive(what: string, v: number): number {
-  if (!Number.isInteger(v) || v < 1) throw new Error(`mLSTM parallel backward: ${what} must be a positive integer, got ${v}`);
-  return v;
-}
-
-function split(steps: number, fixedIterations: number, target: KernelTarget, what: string): Omit<WalkSplit, 'carryAt'> {
-  const perDispatch = Math.min(steps, target.maxLoopIterationsPerInvocation - fixedIterations - 1);
-  if (perDispatch < 1) throw new Error(`mLSTM parallel backward: the ${what} needs more loop iterations than the device allows`);
-  return { steps, perDispatch, dispatches: Math.ceil(steps / perDispatch) };
-}
+const KERNEL = 'mLSTM parallel backward';
 
 export function mlstmBackwardLayout(o: MlstmParallelBackwardOptions, target: KernelTarget): MlstmBackwardLayout {
-  const { batch: B, time: T, heads: NH, headDim: DH } = o;
-  for (const [dim, v] of Object.entries({ B, T, NH, DH })) positive(dim, v);
-  const VW = DH % 4 === 0 ? 4 : 1;
-  const DHV = DH / VW;
+  const head = mlstmHeadShape(o, KERNEL);
+  const { B, T, NH, DH, DHV } = head;
   // Both passes hold four head-wide vectors per row or key in registers (the forward holds two).
   const perInvocation = Math.max(1, Math.min(8, Math.floor(64 / DHV), Math.ceil(T / 8)));
-  const RB = positive('rows per invocation', o.rowsPerInvocation ?? perInvocation);
-  const KR = positive('keys per invocation', o.keysPerInvocation ?? perInvocation);
-  const lanes = positive('lanes', o.lanes ?? 8);
+  const RB = positiveInteger(KERNEL, 'rows per invocation', o.rowsPerInvocation ?? perInvocation);
+  const KR = positiveInteger(KERNEL, 'keys per invocation', o.keysPerInvocation ?? perInvocation);
+  const lanes = positiveInteger(KERNEL, 'lanes', o.lanes ?? 8);
   const qLanes = Math.min(lanes, Math.ceil(T / RB), target.maxComputeInvocationsPerWorkgroup);
   const kLanes = Math.min(lanes, Math.ceil(T / KR), target.maxComputeInvocationsPerWorkgroup);
   const TQ = RB * qLanes;
@@ -90,11 +69,11 @@ export function mlstmBackwardLayout(o: MlstmParallelBackwardOptions, target: Ker
   const QT = Math.ceil(T / TQ);
   const KT = Math.ceil(T / TK);
   // Loop headers besides the walk: the in-tile prefix loop (TQ or TK) and the walk's exit test.
-  const q = split(T, TQ, target, 'query pass');
-  const k = split(T, TK, target, 'key pass');
-  const g = split(T, 0, target, 'gate pass');
+  const q = splitWalk(KERNEL, 'the query pass', T, TQ, target);
+  const k = splitWalk(KERNEL, 'the key pass', T, TK, target);
+  const g = splitWalk(KERNEL, 'the gate pass', T, 0, target);
   let carryElements = 0;
-  const region = (s: Omit<WalkSplit, 'carryAt'>, elements: number): WalkSplit => {
+  const region = (s: Walk, elements: number): WalkSplit => {
     const at = carryElements;
     if (s.dispatches > 1) carryElements += elements;
     return { ...s, carryAt: at };
@@ -102,7 +81,7 @@ export function mlstmBackwardLayout(o: MlstmParallelBackwardOptions, target: Ker
   const query = region(q, B * NH * (T * (2 * DH + 3) + QT));
   const key = region(k, B * NH * KT);
   const gate = region(g, B * NH);
-  return { B, T, NH, DH, I: NH * DH, VW, DHV, RB, qLanes, TQ, QT, KR, kLanes, TK, KT, query, key, gate, carryElements, eps: o.eps ?? 1e-6 };
+  return { ...head, RB, qLanes, TQ, QT, KR, kLanes, TK, KT, query, key, gate, carryElements, eps: o.eps ?? 1e-6 };
 }
 
 /** Elements of the `stats` scratch tensor. */
@@ -114,7 +93,6 @@ export function mlstmBackwardStatsElements(o: MlstmParallelBackwardOptions): num
 export function mlstmBackwardCarryElements(o: MlstmParallelBackwardOptions, target: KernelTarget): number {
   return mlstmBackwardLayout(o, target).carryElements;
 }
-
 
 /** The passes' bindings by name: head-row tensors as vec4 arrays when DH allows. */
 export function passBinding(l: MlstmBackwardLayout, name: 'qkv' | 'dqkv' | 'h' | 'dh' | 'igate' | 'fgate' | 'dIgate' | 'dFgate' | 'stats' | 'carry', access: KernelBinding['access']): KernelBinding {
@@ -153,16 +131,4 @@ export function walkConstants(l: MlstmBackwardLayout, walk: WalkSplit, d: number
     SCALE: f32(1 / Math.sqrt(l.DH)),
     CARRY_AT: u32(walk.carryAt),
   };
-}
-
-/** "steps a..b of the walk (dispatch i of n)" for a split walk's summary line; empty when not split. */
-export function walkSummary(walk: WalkSplit, d: number): string {
-  if (walk.dispatches === 1) return '';
-  const begin = d * walk.perDispatch;
-  return `, steps ${begin}..${begin + walkedSteps(walk, d) - 1} of the walk (dispatch ${d + 1} of ${walk.dispatches})`;
-}
-
-/** Steps dispatch `d` of a walk takes at most. */
-export function walkedSteps(walk: WalkSplit, d: number): number {
-  return Math.min(walk.perDispatch, walk.steps - d * walk.perDispatch);
 }

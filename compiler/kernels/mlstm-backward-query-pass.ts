@@ -1,9 +1,10 @@
 import type { KernelBinding, KernelSpec, KernelTarget } from './kernel.js';
 import { LOG_SIGMOID_WGSL } from './log-sigmoid.js';
-import { indent, range, vectorCode } from './mlstm-backward-codegen.js';
-import { passBinding, STAT, walkConstants, walkedSteps, walkSummary, type MlstmBackwardLayout } from './mlstm-backward-layout.js';
+import { passBinding, STAT, walkConstants, type MlstmBackwardLayout } from './mlstm-backward-layout.js';
+import { indent, NO_MAX, tileDecaySums, vectorCode, walkSlice, workgroupHead } from './mlstm-parallel-codegen.js';
+import { walkedSteps, walkSummary } from './mlstm-parallel-layout.js';
 import { MAXIMUM_SHARE_WGSL } from './tie-shares.js';
-import { buildKernel, f32, u32 } from './wgsl.js';
+import { buildKernel, f32, range, u32 } from './wgsl.js';
 
 /**
  * Query pass of the mLSTM parallel backward (see `mlstm-parallel-backward.ts` for the math): one
@@ -19,9 +20,6 @@ import { buildKernel, f32, u32 } from './wgsl.js';
  *
  * Split walks carry M, Z, argmax, U, W per row and the key decay sum per tile in `carry`.
  */
-
-/** Sentinel for "no key yet": finite, so e^{M − M'} stays a number; far below any real D. */
-const NO_MAX = -1e30;
 
 export function mlstmBackwardQueryPass(
   l: MlstmBackwardLayout,
@@ -45,34 +43,19 @@ export function mlstmBackwardQueryPass(
   const mzAt = (r: number): string => `CARRY_AT + MZ_AT + 3u * ${carryRow(r)}`;
 
   const body: string[] = [
-    'let bh = wg / QT;',
     // Longest walks first: llvmpipe hands out workgroups in order.
-    'let qt = QT - 1u - wg % QT;',
-    'let b = bh / NH;',
-    'let hd = bh % NH;',
-    'let gateBase = b * T * NH + hd;',
-    'let headBase = b * T * ROW_V + hd * DHV;',
+    ...workgroupHead('QT', 'let qt = QT - 1u - wg % QT;'),
     'let outBase = b * T * I_V + hd * DHV;',
     'let q0 = qt * TQ;',
     'let top = min(q0 + TQ - 1u, T - 1u);',
-    'let steps = top + 1u;',
-    ...(first ? [] : ['if (STEP_BEGIN >= steps) { return; }']),
-    'let stepEnd = min(STEP_BEGIN + STEPS, steps);',
+    ...walkSlice(first, 'top + 1u'),
     ...perRow((r) => [
       `let t${r} = q0 + lid * RB + ${r}u;`,
       `let row${r} = min(t${r}, T - 1u);`,
       ...cols.map((c) => `let query${r}_${c} = qkv[headBase + row${r} * ROW_V + ${c}u];`),
       ...cols.map((c) => `let grad${r}_${c} = dh[outBase + row${r} * I_V + ${c}u];`),
-      `var rRow${r} = 0.0;`,
     ]),
-    'var rTop = 0.0;',
-    'for (var i = 1u; i < TQ; i++) {',
-    '  if (q0 + i <= top) {',
-    '    let l = log_sigmoid(fgate[gateBase + (q0 + i) * NH]);',
-    ...perRow((r) => [`    rRow${r} += select(0.0, l, q0 + i <= t${r});`]),
-    '    rTop += l;',
-    '  }',
-    '}',
+    ...tileDecaySums('TQ', 'q0', rows.map((r) => [`rRow${r}`, `t${r}`]), 'rTop'),
   ];
   if (first) {
     body.push(

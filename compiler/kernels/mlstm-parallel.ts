@@ -1,6 +1,8 @@
 import type { KernelBinding, KernelSpec, KernelTarget } from './kernel.js';
 import { LOG_SIGMOID_WGSL } from './log-sigmoid.js';
-import { buildKernel, f32, u32 } from './wgsl.js';
+import { NO_MAX, tileDecaySums, vectorCode, walkSlice, workgroupHead } from './mlstm-parallel-codegen.js';
+import { mlstmHeadShape, positiveInteger, splitWalk, walkedSteps, walkSummary, type MlstmHeadShape, type Walk } from './mlstm-parallel-layout.js';
+import { buildKernel, f32, range, u32 } from './wgsl.js';
 
 /**
  * The mLSTM cell in the official parallel stabilised form, flash-attention style: one workgroup per
@@ -62,77 +64,57 @@ export interface MlstmParallelOptions {
   source?: string;
 }
 
-/** Sentinel for "no key yet": finite, so e^{M − M'} stays a number; far below any real D. */
-const NO_MAX = -1e30;
+const KERNEL = 'mLSTM parallel';
 
-interface Layout {
-  B: number;
-  T: number;
-  NH: number;
-  DH: number;
-  I: number;
-  /** Vector width of the q/k/v/h accesses: 4 when DH allows vec4, else 1. */
-  VW: number;
-  DHV: number;
+interface Layout extends MlstmHeadShape {
   /** Rows per invocation, invocations per workgroup, rows per workgroup (the query tile), tiles. */
   RB: number;
   lanes: number;
   TQ: number;
   QT: number;
   KB: number;
-  /** Steps of KB keys the longest walk takes, and how many one dispatch takes at most. */
-  steps: number;
   /** Loop headers of the initial state's term (0 without one). */
   stateLoop: number;
-  stepsPerDispatch: number;
-  dispatches: number;
+  /** Steps of KB keys the longest walk takes, split over dispatches. */
+  walk: Walk;
 }
 
 function layoutOf(o: MlstmParallelOptions, target: KernelTarget): Layout {
-  const { batch: B, time: T, heads: NH, headDim: DH } = o;
-  for (const [dim, v] of Object.entries({ B, T, NH, DH })) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`mLSTM parallel: ${dim} must be a positive integer, got ${v}`);
-  }
-  const VW = DH % 4 === 0 ? 4 : 1;
-  const DHV = DH / VW;
+  const head = mlstmHeadShape(o, KERNEL);
+  const { T, DH, DHV } = head;
   // Measured on llvmpipe (B=8, NH=4, DH=64, T=128): 8 rows per invocation ran at about the linear
   // kernel's speed, 4 rows at ~85% of it, 2 at ~55%; two keys per step gained nothing and doubled the
   // compile time. 128 / DHV caps the registers of wide heads.
   const RB = o.rowsPerInvocation ?? Math.max(1, Math.min(8, Math.floor(128 / DHV), Math.ceil(T / 8)));
   const lanes = Math.min(o.lanes ?? 8, Math.ceil(T / RB), target.maxComputeInvocationsPerWorkgroup);
   const KB = o.keysPerStep ?? 1;
-  for (const [what, v] of Object.entries({ 'rows per invocation': RB, lanes, 'keys per step': KB })) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`mLSTM parallel: ${what} must be a positive integer, got ${v}`);
-  }
+  for (const [what, v] of Object.entries({ 'rows per invocation': RB, lanes, 'keys per step': KB })) positiveInteger(KERNEL, what, v);
   const TQ = RB * lanes;
-  const steps = Math.ceil(T / KB);
   // Loop headers per invocation: the row prefix loop (TQ), the walk's exit and the initial state's
   // loop over C₀'s rows, then one per step.
   const stateLoop = o.initialState ? DH + 1 : 0;
-  const stepsPerDispatch = Math.min(steps, target.maxLoopIterationsPerInvocation - TQ - 1 - stateLoop);
-  if (stepsPerDispatch < 1) throw new Error(`mLSTM parallel: a tile of ${TQ} rows needs more loop iterations than the device allows`);
-  const dispatches = Math.ceil(steps / stepsPerDispatch);
-  return { B, T, NH, DH, I: NH * DH, VW, DHV, RB, lanes, TQ, QT: Math.ceil(T / TQ), KB, steps, stateLoop, stepsPerDispatch, dispatches };
+  const walk = splitWalk(KERNEL, `a tile of ${TQ} rows`, Math.ceil(T / KB), TQ + stateLoop, target);
+  return { ...head, RB, lanes, TQ, QT: Math.ceil(T / TQ), KB, stateLoop, walk };
 }
 
 /** Elements of the `carry` scratch tensor (0 when the kernel runs as one dispatch). */
 export function mlstmParallelCarryElements(o: MlstmParallelOptions, target: KernelTarget): number {
   const l = layoutOf(o, target);
-  return l.dispatches > 1 ? l.B * l.NH * (l.T * (l.DH + 2) + l.QT) : 0;
+  return l.walk.dispatches > 1 ? l.B * l.NH * (l.T * (l.DH + 2) + l.QT) : 0;
 }
 
 export function mlstmParallelKernels(o: MlstmParallelOptions, target: KernelTarget): KernelSpec[] {
   const l = layoutOf(o, target);
   const name = o.name ?? `mlstm_parallel_${l.B}x${l.T}x${l.NH}x${l.DH}`;
-  return Array.from({ length: l.dispatches }, (_, d) => dispatchKernel(o, l, target, l.dispatches > 1 ? `${name}_${d}` : name, d));
+  const { dispatches } = l.walk;
+  return Array.from({ length: dispatches }, (_, d) => dispatchKernel(o, l, target, dispatches > 1 ? `${name}_${d}` : name, d));
 }
 
 function dispatchKernel(o: MlstmParallelOptions, l: Layout, target: KernelTarget, name: string, d: number): KernelSpec {
-  const { B, T, NH, I, VW, DHV, RB, TQ, QT, KB, stepsPerDispatch: n } = l;
+  const { B, T, NH, I, VW, DHV, RB, TQ, QT, KB, walk } = l;
   const first = d === 0;
-  const last = d === l.dispatches - 1;
-  const vec = VW === 4 ? 'vec4<f32>' : 'f32';
-  const dotv = (a: string, b: string): string => (VW === 4 ? `dot(${a}, ${b})` : `${a} * ${b}`);
+  const last = d === walk.dispatches - 1;
+  const v = vectorCode(VW);
   const cols = range(DHV);
   const keys = range(KB);
   const rows = range(RB);
@@ -140,44 +122,29 @@ function dispatchKernel(o: MlstmParallelOptions, l: Layout, target: KernelTarget
   const perRow = (f: (r: number) => string[]): string[] => rows.flatMap(f);
 
   const body: string[] = [
-    'let bh = wg / QT;',
     // Longest walks first: llvmpipe hands out workgroups in order.
-    'let qt = QT - 1u - wg % QT;',
-    'let b = bh / NH;',
-    'let hd = bh % NH;',
-    'let gateBase = b * T * NH + hd;',
-    'let headBase = b * T * ROW_V + hd * DHV;',
+    ...workgroupHead('QT', 'let qt = QT - 1u - wg % QT;'),
     'let q0 = qt * TQ;',
     'let top = min(q0 + TQ - 1u, T - 1u);',
-    // This dispatch takes steps [STEP_BEGIN, stepEnd) of the walk down from key `top`.
-    'let steps = top / KB + 1u;',
-    ...(first ? [] : ['if (STEP_BEGIN >= steps) { return; }']),
-    'let stepEnd = min(STEP_BEGIN + STEPS, steps);',
+    // The walk goes down from key `top`.
+    ...walkSlice(first, 'top / KB + 1u'),
     ...perRow((r) => [
       `let t${r} = q0 + lid * RB + ${r}u;`,
       `let qRow${r} = headBase + min(t${r}, T - 1u) * ROW_V;`,
       ...cols.map((c) => `let query${r}_${c} = qkv[qRow${r} + ${c}u];`),
-      `var rRow${r} = 0.0;`,
     ]),
     // R_t of the rows and R_top, summed inside the tile.
-    'var rTop = 0.0;',
-    'for (var i = 1u; i < TQ; i++) {',
-    '  if (q0 + i <= top) {',
-    '    let l = log_sigmoid(fgate[gateBase + (q0 + i) * NH]);',
-    ...perRow((r) => [`    rRow${r} += select(0.0, l, q0 + i <= t${r});`]),
-    '    rTop += l;',
-    '  }',
-    '}',
+    ...tileDecaySums('TQ', 'q0', rows.map((r) => [`rRow${r}`, `t${r}`]), 'rTop'),
   ];
   if (first) {
-    body.push(...perRow((r) => [`var M${r} = NO_MAX;`, `var Z${r} = 0.0;`, ...cols.map((c) => `var acc${r}_${c} = ${vec}(0.0);`)]), 'var rKey = rTop;');
+    body.push(...perRow((r) => [`var M${r} = NO_MAX;`, `var Z${r} = 0.0;`, ...cols.map((c) => `var acc${r}_${c} = ${v.vec}(0.0);`)]), 'var rKey = rTop;');
   } else {
     body.push(
       ...perRow((r) => [
         `let carryRow${r} = bh * T + min(t${r}, T - 1u);`,
         `var M${r} = carry[MZ_AT + 2u * carryRow${r}];`,
         `var Z${r} = carry[MZ_AT + 2u * carryRow${r} + 1u];`,
-        ...cols.map((c) => `var acc${r}_${c} = ${loadCarry(VW, `carryRow${r}`, c)};`),
+        ...cols.map((c) => `var acc${r}_${c} = ${v.load('carry', `carryRow${r} * DH`, c)};`),
       ]),
       'var rKey = carry[R_AT + bh * QT + qt];',
     );
@@ -200,7 +167,7 @@ function dispatchKernel(o: MlstmParallelOptions, l: Layout, target: KernelTarget
     `  rKey = r${KB - 1} - l${KB - 1};`,
     // Each key vector is read once and used for all RB rows: loads, not arithmetic, bound llvmpipe.
     ...cols.flatMap((c) =>
-      keys.flatMap((j) => [`  let k${j}_${c} = qkv[keyAt${j} + ${c}u];`, ...rows.map((r) => `  sc${r}_${j} += ${dotv(`query${r}_${c}`, `k${j}_${c}`)};`)]),
+      keys.flatMap((j) => [`  let k${j}_${c} = qkv[keyAt${j} + ${c}u];`, ...rows.map((r) => `  sc${r}_${j} += ${v.dot(`query${r}_${c}`, `k${j}_${c}`)};`)]),
     ),
     ...perRow((r) => [
       ...keys.map((j) => `  let ok${r}_${j} = in${j} && s${j} <= t${r};`),
@@ -228,7 +195,7 @@ function dispatchKernel(o: MlstmParallelOptions, l: Layout, target: KernelTarget
           `let mWithState${r} = max(M${r}, dState${r});`,
           `let alphaState${r} = exp(M${r} - mWithState${r});`,
           `let wState${r} = exp(dState${r} - mWithState${r});`,
-          `Z${r} = Z${r} * alphaState${r} + wState${r} * (${sum(cols.map((c) => dotv(`query${r}_${c}`, `n0_${c}`)))});`,
+          `Z${r} = Z${r} * alphaState${r} + wState${r} * (${sum(cols.map((c) => v.dot(`query${r}_${c}`, `n0_${c}`)))});`,
           `M${r} = mWithState${r};`,
           ...cols.map((c) => `acc${r}_${c} *= alphaState${r};`),
         ]),
@@ -253,7 +220,7 @@ function dispatchKernel(o: MlstmParallelOptions, l: Layout, target: KernelTarget
       `  let carryRow${r} = bh * T + t${r};`,
       `  carry[MZ_AT + 2u * carryRow${r}] = M${r};`,
       `  carry[MZ_AT + 2u * carryRow${r} + 1u] = Z${r};`,
-      ...cols.flatMap((c) => storeCarry(VW, `carryRow${r}`, c, `acc${r}_${c}`).map((x) => `  ${x}`)),
+      ...cols.flatMap((c) => v.store('carry', `carryRow${r} * DH`, c, `acc${r}_${c}`).map((x) => `  ${x}`)),
       '}',
     ]),
     'if (lid == 0u) { carry[R_AT + bh * QT + qt] = rKey; }',
@@ -261,7 +228,7 @@ function dispatchKernel(o: MlstmParallelOptions, l: Layout, target: KernelTarget
   if (last) body.push(...finish);
   else body.push('if (stepEnd == steps) {', ...finish.map((x) => `  ${x}`), '} else {', ...store.map((x) => `  ${x}`), '}');
 
-  const split = l.dispatches > 1;
+  const split = walk.dispatches > 1;
   const vec4 = VW === 4 ? { view: 'vec4' as const } : {};
   const bindings: KernelBinding[] = [
     { name: 'qkv', access: 'read', type: 'f32', elements: B * T * 3 * I, ...vec4 },
@@ -277,7 +244,6 @@ function dispatchKernel(o: MlstmParallelOptions, l: Layout, target: KernelTarget
     );
   }
   if (split) bindings.push({ name: 'carry', access: 'read_write', type: 'f32', elements: mlstmParallelCarryElements(o, target) });
-  const walked = Math.min(n, l.steps - d * n);
   return buildKernel(
     {
       name,
@@ -285,7 +251,7 @@ function dispatchKernel(o: MlstmParallelOptions, l: Layout, target: KernelTarget
       summary:
         `mLSTM parallel stabilised cell, ${B} batch rows × ${NH} heads of ${l.DH}, T=${T}, ${TQ} rows per workgroup ` +
         `(${RB} per invocation), ${KB} keys per step${o.initialState ? ', from a carried state' : ''}` +
-        `${split ? `, steps ${d * n}..${d * n + walked - 1} of the walk (dispatch ${d + 1} of ${l.dispatches})` : ''}`,
+        walkSummary(walk, d),
       bindings,
       constants: {
         T: u32(T),
@@ -300,8 +266,8 @@ function dispatchKernel(o: MlstmParallelOptions, l: Layout, target: KernelTarget
         I_V: u32(I / VW),
         K_OFF: u32(I / VW),
         V_OFF: u32((2 * I) / VW),
-        STEP_BEGIN: u32(d * n),
-        STEPS: u32(n),
+        STEP_BEGIN: u32(d * walk.perDispatch),
+        STEPS: u32(walk.perDispatch),
         SCALE: f32(1 / Math.sqrt(l.DH)),
         EPS: f32(o.eps ?? 1e-6),
         NO_MAX: f32(NO_MAX),
@@ -311,24 +277,9 @@ function dispatchKernel(o: MlstmParallelOptions, l: Layout, target: KernelTarget
       helpers: [LOG_SIGMOID_WGSL],
       workgroupSize: l.lanes,
       workgroups: B * NH * QT,
-      loopIterations: TQ + 1 + l.stateLoop + walked,
+      loopIterations: TQ + 1 + l.stateLoop + walkedSteps(walk, d),
       body,
     },
     target,
   );
-}
-
-/** Accumulator vector `c` of a row (DH floats per row in the carry tensor, ahead of the rows' M, Z pairs). */
-function loadCarry(VW: number, row: string, c: number): string {
-  const at = (lane: number): string => `carry[${row} * DHV * ${VW}u + ${c * VW + lane}u]`;
-  return VW === 4 ? `vec4<f32>(${[0, 1, 2, 3].map(at).join(', ')})` : at(0);
-}
-
-function storeCarry(VW: number, row: string, c: number, value: string): string[] {
-  if (VW === 1) return [`carry[${row} * DHV + ${c}u] = ${value};`];
-  return ['x', 'y', 'z', 'w'].map((lane, i) => `carry[${row} * DHV * 4u + ${c * 4 + i}u] = ${value}.${lane};`);
-}
-
-function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i);
 }

@@ -1,5 +1,5 @@
 import type { KernelTarget } from './kernel.js';
-import { u32, type WgslConstant } from './wgsl.js';
+import { range, u32, type WgslConstant } from './wgsl.js';
 
 /**
  * The tiling shared by the register-blocked gradient matmuls (`grad-weight.ts`, `grad-input.ts`):
@@ -118,8 +118,4 @@ export function tileGrid(G: number, rowCount: number, rowName: string, K: number
 export function spreadWorkgroupSize(threads: number, target: KernelTarget, cap = 64): number {
   const floorPow2 = (n: number): number => 2 ** Math.floor(Math.log2(Math.max(1, n)));
   return Math.min(floorPow2(cap), floorPow2(target.maxComputeInvocationsPerWorkgroup), floorPow2(Math.ceil(threads / 4)));
-}
-
-export function range(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i);
 }

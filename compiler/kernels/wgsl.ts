@@ -28,6 +28,11 @@ export const u32 = (value: number): WgslConstant => ({ type: 'u32', value });
 export const i32 = (value: number): WgslConstant => ({ type: 'i32', value });
 export const f32 = (value: number): WgslConstant => ({ type: 'f32', value });
 
+/** 0, 1, …, n − 1: the indices generators unroll registers and loops over. */
+export function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
 export interface KernelSource {
   name: string;
   source?: string;
