@@ -1,6 +1,7 @@
 import type { Activation } from '../spec.js';
 import { activationWgsl } from './activation.js';
 import { activationGradWgsl } from './activation-grad.js';
+import { gatedFfnUnits } from './gated-ffn-act.js';
 import type { KernelSpec, KernelTarget } from './kernel.js';
 import { buildKernel, u32 } from './wgsl.js';
 
@@ -24,16 +25,9 @@ export interface GatedFfnActBackwardOptions {
 
 export function gatedFfnActBackwardKernel(o: GatedFfnActBackwardOptions, target: KernelTarget): KernelSpec {
   const { rows, upDim: F } = o;
-  for (const [dim, v] of Object.entries({ rows, F })) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`gated FFN activation backward: ${dim} must be a positive integer, got ${v}`);
-  }
-  const vec = F % 4 === 0;
-  const units = vec ? F / 4 : F;
-  const total = rows * units;
-  const view = vec ? { view: 'vec4' as const } : {};
+  const { units, total, view, lanewise, prelude } = gatedFfnUnits(rows, F, 'gated FFN activation backward');
   const act = activationWgsl(o.activation);
   const grad = activationGradWgsl(o.activation);
-  const lanewise = (f: (x: string) => string): string => (vec ? `vec4<f32>(${[0, 1, 2, 3].map((l) => f(`g[${l}]`)).join(', ')})` : f('g'));
   const size = Math.min(64, target.maxComputeInvocationsPerWorkgroup);
   return buildKernel(
     {
@@ -51,9 +45,7 @@ export function gatedFfnActBackwardKernel(o: GatedFfnActBackwardOptions, target:
       workgroups: Math.ceil(total / size),
       loopIterations: 0,
       body: [
-        'if (gid >= TOTAL) { return; }',
-        'let at = (gid / UNITS) * 2u * UNITS + gid % UNITS;',
-        'let g = up[at];',
+        ...prelude,
         'let d = dHidden[gid];',
         `dUp[at] = d * up[at + UNITS] * ${lanewise(grad.apply)};`,
         `dUp[at + UNITS] = d * ${lanewise(act.apply)};`,

@@ -20,19 +20,38 @@ export interface GatedFfnActOptions {
   workgroupSize?: number;
 }
 
-export function gatedFfnActKernel(o: GatedFfnActOptions, target: KernelTarget): KernelSpec {
-  const { rows, upDim: F } = o;
+/** How the gated activation (forward and backward) walks u: one invocation per unit of F's columns. */
+export interface GatedFfnUnits {
+  /** Units are vec4 groups of columns when F allows, else single columns. */
+  units: number;
+  total: number;
+  view: { view?: 'vec4' };
+  /** A scalar activation helper applied to the unit's gate `g`, lane by lane for a vec4. */
+  lanewise(f: (x: string) => string): string;
+  /** Body lines: stop past the last unit, `at` the unit's gate column in `up` (its value UNITS further), `g` the gate. */
+  prelude: string[];
+}
+
+export function gatedFfnUnits(rows: number, F: number, kernel: string): GatedFfnUnits {
   for (const [dim, v] of Object.entries({ rows, F })) {
-    if (!Number.isInteger(v) || v < 1) throw new Error(`gated FFN activation: ${dim} must be a positive integer, got ${v}`);
+    if (!Number.isInteger(v) || v < 1) throw new Error(`${kernel}: ${dim} must be a positive integer, got ${v}`);
   }
   const vec = F % 4 === 0;
   const units = vec ? F / 4 : F;
-  const total = rows * units;
+  return {
+    units,
+    total: rows * units,
+    view: vec ? { view: 'vec4' } : {},
+    lanewise: (f) => (vec ? `vec4<f32>(${[0, 1, 2, 3].map((l) => f(`g[${l}]`)).join(', ')})` : f('g')),
+    prelude: ['if (gid >= TOTAL) { return; }', 'let at = (gid / UNITS) * 2u * UNITS + gid % UNITS;', 'let g = up[at];'],
+  };
+}
+
+export function gatedFfnActKernel(o: GatedFfnActOptions, target: KernelTarget): KernelSpec {
+  const { rows, upDim: F } = o;
+  const { units, total, view, lanewise, prelude } = gatedFfnUnits(rows, F, 'gated FFN activation');
   const size = Math.min(o.workgroupSize ?? 64, target.maxComputeInvocationsPerWorkgroup);
-  const view = vec ? { view: 'vec4' as const } : {};
   const act = activationWgsl(o.activation);
-  // The activation helpers are scalar: a vec4 applies them lane by lane.
-  const apply = vec ? `vec4<f32>(${[0, 1, 2, 3].map((l) => act.apply(`g[${l}]`)).join(', ')})` : act.apply('g');
   return buildKernel(
     {
       name: o.name ?? `gated_ffn_act_${o.activation.replace('^', '')}_${rows}x${F}`,
@@ -47,12 +66,7 @@ export function gatedFfnActKernel(o: GatedFfnActOptions, target: KernelTarget): 
       workgroupSize: size,
       workgroups: Math.ceil(total / size),
       loopIterations: 0,
-      body: [
-        'if (gid >= TOTAL) { return; }',
-        'let at = (gid / UNITS) * 2u * UNITS + gid % UNITS;',
-        'let g = up[at];',
-        `hidden[gid] = ${apply} * up[at + UNITS];`,
-      ],
+      body: [...prelude, `hidden[gid] = ${lanewise(act.apply)} * up[at + UNITS];`],
     },
     target,
   );
