@@ -1,6 +1,7 @@
 import { columnReduceKernels } from './column-reduce.js';
 import type { KernelBinding, KernelSpec, KernelTarget } from './kernel.js';
 import { assignOp } from './loop-chunks.js';
+import { headNormStats } from './mlstm-output.js';
 import { rowView, viewBinding, type RowViewOptions } from './row-view.js';
 import { buildKernel, f32, u32 } from './wgsl.js';
 
@@ -73,19 +74,7 @@ export function mlstmOutputBackwardKernels(o: MlstmOutputBackwardOptions, target
       workgroups: Math.ceil(groups / size),
       loopIterations: 4 * (DH + 1),
       body: [
-        'if (gid >= GROUPS) { return; }',
-        'let row = gid / NH;',
-        'let col0 = (gid % NH) * DH;',
-        'let base = row * I + col0;',
-        'var sum = 0.0;',
-        'for (var j = 0u; j < DH; j++) { sum += h[base + j]; }',
-        'let mean = sum * INV_DH;',
-        'var squares = 0.0;',
-        'for (var j = 0u; j < DH; j++) {',
-        '  let d = h[base + j] - mean;',
-        '  squares += d * d;',
-        '}',
-        'let rstd = 1.0 / sqrt(squares * INV_DH + EPS);',
+        ...headNormStats('GROUPS'),
         'stats[2u * gid] = mean;',
         'stats[2u * gid + 1u] = rstd;',
         'var sg = 0.0;',

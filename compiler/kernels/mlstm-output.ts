@@ -1,4 +1,5 @@
 import type { KernelSpec, KernelTarget } from './kernel.js';
+import { rowView } from './row-view.js';
 import { buildKernel, f32, u32 } from './wgsl.js';
 
 /**
@@ -34,11 +35,7 @@ export function mlstmOutputKernel(o: MlstmOutputOptions, target: KernelTarget): 
     if (!Number.isInteger(v) || v < 1) throw new Error(`mLSTM output: ${dim} must be a positive integer, got ${v}`);
   }
   const I = NH * DH;
-  const zStride = o.zRowStride ?? I;
-  const zOffset = o.zOffset ?? 0;
-  if (!Number.isInteger(zOffset) || zOffset < 0 || !Number.isInteger(zStride) || zOffset + I > zStride) {
-    throw new Error(`mLSTM output: z at offset ${zOffset} with ${I} features does not fit rows of ${zStride}`);
-  }
+  const { rowStride: zStride, offset: zOffset } = rowView({ rowStride: o.zRowStride, offset: o.zOffset }, 'z', I, 'mLSTM output');
   const threads = rows * NH;
   const size = Math.min(64, target.maxComputeInvocationsPerWorkgroup);
   return buildKernel(
@@ -59,20 +56,8 @@ export function mlstmOutputKernel(o: MlstmOutputOptions, target: KernelTarget): 
       workgroups: Math.ceil(threads / size),
       loopIterations: 3 * (DH + 1),
       body: [
-        'if (gid >= THREADS) { return; }',
-        'let row = gid / NH;',
-        'let col0 = (gid % NH) * DH;',
-        'let base = row * I + col0;',
+        ...headNormStats('THREADS'),
         'let zBase = row * Z_STRIDE + Z_OFFSET + col0;',
-        'var sum = 0.0;',
-        'for (var j = 0u; j < DH; j++) { sum += h[base + j]; }',
-        'let mean = sum / f32(DH);',
-        'var squares = 0.0;',
-        'for (var j = 0u; j < DH; j++) {',
-        '  let d = h[base + j] - mean;',
-        '  squares += d * d;',
-        '}',
-        'let rstd = 1.0 / sqrt(squares / f32(DH) + EPS);',
         'for (var j = 0u; j < DH; j++) {',
         '  let normed = (h[base + j] - mean) * rstd * (1.0 + normWeight[col0 + j]);',
         '  let zj = z[zBase + j];',
@@ -82,4 +67,26 @@ export function mlstmOutputKernel(o: MlstmOutputOptions, target: KernelTarget): 
     },
     target,
   );
+}
+
+/**
+ * Body lines for one invocation per (row, head), `count` of them: `row`, the head's first column
+ * `col0`, its start `base` in h, and the mean and rstd MultiHeadLayerNorm normalises the head with.
+ */
+export function headNormStats(count: string): string[] {
+  return [
+    `if (gid >= ${count}) { return; }`,
+    'let row = gid / NH;',
+    'let col0 = (gid % NH) * DH;',
+    'let base = row * I + col0;',
+    'var sum = 0.0;',
+    'for (var j = 0u; j < DH; j++) { sum += h[base + j]; }',
+    'let mean = sum / f32(DH);',
+    'var squares = 0.0;',
+    'for (var j = 0u; j < DH; j++) {',
+    '  let d = h[base + j] - mean;',
+    '  squares += d * d;',
+    '}',
+    'let rstd = 1.0 / sqrt(squares / f32(DH) + EPS);',
+  ];
 }
