@@ -1,10 +1,10 @@
-import type { Activation } from '../spec.js';
 import { activationBackwardKernel } from './activation-backward.js';
 import { gradInputKernels } from './grad-input.js';
 import { gradWeightKernels } from './grad-weight.js';
 import type { KernelSpec, KernelTarget } from './kernel.js';
 import { layerNormBackwardKernels } from './layer-norm-backward.js';
 import { layerNormStatsKernel } from './layer-norm-stats.js';
+import type { LinearLayerOptions } from './linear.js';
 
 /**
  * Backward of `linear` (linear.ts), y = act(LN(x)·Wᵀ + b) + residual, given dy = ∂L/∂y:
@@ -32,16 +32,8 @@ import { layerNormStatsKernel } from './layer-norm-stats.js';
  * (scratch, when the dLnWeight reduction splits) with layerNorm, dx [M·K], dw [N·K], db [N] with bias,
  * dLnWeight [K] with layerNorm.
  */
-export interface LinearBackwardOptions {
-  m: number;
-  n: number;
-  k: number;
-  bias?: boolean;
-  layerNorm?: { eps: number };
-  activation?: Activation;
+export interface LinearBackwardOptions extends LinearLayerOptions {
   accumulate?: { dx?: boolean; params?: boolean };
-  name?: string;
-  source?: string;
 }
 
 export function linearBackwardKernels(o: LinearBackwardOptions, target: KernelTarget): KernelSpec[] {

@@ -22,17 +22,21 @@ import { buildKernel, range, u32 } from './wgsl.js';
  *   x [M·K], w [N·K], lnWeight [K] and stats [2M] (scratch) with layerNorm, bias [N],
  *   residual [M·N] with residual 'buffer', partial [M·N] (scratch) when split, y [M·N].
  */
-export interface LinearOptions {
+/** The layer both directions (`linearKernels`, `linearBackwardKernels`) describe: [M, K] in, [M, N] out. */
+export interface LinearLayerOptions {
   m: number;
   n: number;
   k: number;
   bias?: boolean;
   layerNorm?: { eps: number };
   activation?: Activation;
-  /** 'buffer': add the `residual` tensor; 'in-place': add y's previous contents (y += …). */
-  residual?: 'buffer' | 'in-place';
   name?: string;
   source?: string;
+}
+
+export interface LinearOptions extends LinearLayerOptions {
+  /** 'buffer': add the `residual` tensor; 'in-place': add y's previous contents (y += …). */
+  residual?: 'buffer' | 'in-place';
   /** Outputs per invocation, rows × columns; default 8×8 (less when M or N is smaller). */
   tile?: [number, number];
   workgroupSize?: number;
