@@ -8,7 +8,7 @@ import { measureCompile } from './measure-compile.js';
 import { measureForward } from './measure-forward.js';
 import { measureGenerate } from './measure-generate.js';
 import { measureReferenceForward } from './measure-reference.js';
-import { measureTrain } from './measure-train.js';
+import { measureTrain, type TrainFigures } from './measure-train.js';
 import { loadBenchModel, type BenchModel } from './models.js';
 import { OFFICIAL_FIGURES, OFFICIAL_PYTORCH_CPU, OFFICIAL_SOURCE, versusOfficial } from './official.js';
 import { wants, type BenchOptions } from './options.js';
@@ -93,7 +93,7 @@ async function forwardFigures(o: RunBenchOptions, dev: XlstmDevice, model: Bench
       forward_unfused_tokens_per_s: unfused.tokensPerS,
       forward_unfused_dispatches: unfused.dispatches,
       fused_over_unfused: fused.tokensPerS / unfused.tokensPerS,
-    });
+    } satisfies Partial<ModelResult>);
     if (model.reference) {
       o.log(`${model.key}: float64 reference forward ${shape.batch}×${shape.seqLen}`);
       const reference = await measureReferenceForward(spec, shape, it.reference);
@@ -118,7 +118,7 @@ async function generateFigures(o: RunBenchOptions, dev: XlstmDevice, model: Benc
     generate_dispatches_per_token: g.dispatchesPerToken,
     generate_submits_per_token: g.submitsPerToken,
     generate_device_bytes: g.deviceBytes,
-  });
+  } satisfies Partial<ModelResult>);
 }
 
 async function trainFigures(o: RunBenchOptions, dev: XlstmDevice, model: BenchModel, spec: ModelSpec, weights: Map<string, Float32Array>, r: ModelResult): Promise<void> {
@@ -127,7 +127,7 @@ async function trainFigures(o: RunBenchOptions, dev: XlstmDevice, model: BenchMo
   o.log(`${model.key}: training ${shape.batch}×${shape.seqLen}, AdamW`);
   r.train_batch = shape.batch;
   r.train_seq_len = shape.seqLen;
-  let t: Awaited<ReturnType<typeof measureTrain>>;
+  let t: TrainFigures;
   try {
     t = await measureTrain(dev, spec, weights, shape, o.iterations.train);
   } catch (e) {
@@ -145,7 +145,7 @@ async function trainFigures(o: RunBenchOptions, dev: XlstmDevice, model: BenchMo
     train_dispatches_per_step: t.dispatchesPerStep,
     train_submits_per_step: t.submitsPerStep,
     train_device_bytes: t.deviceBytes,
-  });
+  } satisfies Partial<ModelResult>);
 }
 
 function officialComparison(r: ModelResult): NonNullable<ModelResult['vs_official']> {
