@@ -5,6 +5,7 @@ import type { Field, SectionView } from './check/section-view.js';
 import type { ValidatedModel } from './check/validate.js';
 import {
   roundProjUpDim,
+  SLSTM_FUNCTION_STATES,
   type Activation,
   type BlockSpec,
   type FfnSpec,
@@ -144,7 +145,7 @@ function slstmSpec(l: LayerViews, E: number, dropout: number): SlstmSpec {
     groupNormWeight: need(v.bool('group_norm_weight'), 'group_norm_weight'),
     numGates: 4,
     // the official sLSTMCellConfig takes it from the pointwise function's registry entry
-    numStates: fn === 'lstm' ? 2 : 4,
+    numStates: SLSTM_FUNCTION_STATES[fn],
     dropout,
     cuda: cudaOptions(l.cuda),
     ffn: l.ffn === null ? null : ffnSpec(l.ffn, E),

@@ -18,6 +18,8 @@ export const SLSTM_RECURRENT_INITS: readonly SlstmRecurrentInit[] = ['zeros', 's
 
 export type SlstmBackend = 'vanilla' | 'cuda';
 export type SlstmFunction = 'slstm' | 'lstm';
+/** `xlstm/blocks/slstm/cell.py` `rnn_function_registry`: the pointwise function and its state count. */
+export const SLSTM_FUNCTION_STATES: Readonly<Record<SlstmFunction, number>> = { lstm: 2, slstm: 4 };
 export type Precision = 'f32' | 'f16';
 export type Schedule = 'cosine' | 'linear' | 'constant';
 export type Optimizer = 'adamw';

@@ -6,10 +6,10 @@
 
 import { nearestDivisors, showNearest } from '../check/suggest.js';
 import { joinPath, type ImportProblems } from './import-problems.js';
-import { SLSTM_FUNCTION_STATES } from './official-schema.js';
 import type { FieldValues } from './read-fields.js';
 import {
   roundProjUpDim,
+  SLSTM_FUNCTION_STATES,
   type Activation,
   type FfnSpec,
   type MlstmSpec,
@@ -230,7 +230,7 @@ export function slstmFromOfficial(
     recurrentWeightInit: layer.recurrent_weight_init as SlstmRecurrentInit,
     groupNormWeight: layer.group_norm_weight as boolean,
     numGates: 4,
-    numStates: SLSTM_FUNCTION_STATES[fn]!,
+    numStates: SLSTM_FUNCTION_STATES[fn],
     dropout: top.dropout,
     cuda,
     ffn,

@@ -5,7 +5,7 @@
  * unknown keys) and writing (key order) both walk these tables, so the two cannot drift apart.
  */
 
-import { ACTIVATIONS, SLSTM_BIAS_INITS, SLSTM_RECURRENT_INITS } from '../spec.js';
+import { ACTIVATIONS, SLSTM_BIAS_INITS, SLSTM_FUNCTION_STATES, SLSTM_RECURRENT_INITS } from '../spec.js';
 
 export type OfficialType =
   | { kind: 'int' }
@@ -47,8 +47,6 @@ export const SLSTM_DTYPES = ['bfloat16', 'float16', 'float32'] as const;
 export const SLSTM_INPUT_SHAPES = ['BSGNH', 'SBGNH'] as const;
 export const SLSTM_INTERNAL_INPUT_SHAPES = ['SBNGH', 'SBGNH', 'SBNHG'] as const;
 export const SLSTM_OUTPUT_SHAPES = ['BNSH', 'SBH', 'BSH', 'SBNH'] as const;
-/** `xlstm/blocks/slstm/cell.py` `rnn_function_registry`: the pointwise function and its state count. */
-export const SLSTM_FUNCTION_STATES: Readonly<Record<string, number>> = { lstm: 2, slstm: 4 };
 
 /** `xlstm/utils.py` `UpProjConfigMixin`: the rounding fields shared by the mLSTM layer and the FFN. */
 function upProjFields(projFactorDefault: number): OfficialField[] {
