@@ -1,4 +1,4 @@
-import type { KernelTarget } from '../compiler/kernels/kernel.js';
+import { plannedLoopBudget, type KernelTarget } from '../compiler/kernels/kernel.js';
 import { DeviceMonitor } from './device-monitor.js';
 import { UserError } from './errors.js';
 import { probeQuirks, type DeviceQuirks } from './quirks.js';
@@ -115,7 +115,7 @@ export async function acquireDevice(gpu: GPU, options: AcquireOptions = {}): Pro
 export function kernelTargetOf(dev: XlstmDevice): KernelTarget {
   const limit = (name: string): number => dev.limits[name] ?? 0;
   return {
-    maxLoopIterationsPerInvocation: dev.quirks.maxLoopIterationsPerInvocation,
+    maxLoopIterationsPerInvocation: plannedLoopBudget(dev.quirks.maxLoopIterationsPerInvocation),
     shaderF16: dev.features.includes('shader-f16'),
     maxComputeInvocationsPerWorkgroup: limit('maxComputeInvocationsPerWorkgroup'),
     maxComputeWorkgroupStorageSize: limit('maxComputeWorkgroupStorageSize'),

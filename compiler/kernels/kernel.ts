@@ -61,9 +61,22 @@ export interface KernelTarget {
   maxStorageBufferBindingSize: number;
 }
 
-/** Core WebGPU's guaranteed limits, and the loop cap of the weakest driver we know (llvmpipe). */
+/**
+ * The loop budget kernels are planned against, given a driver's probed cap. Generators count loop
+ * headers by hand, and llvmpipe has twice been measured to charge a few percent more than counted
+ * (both sides of a divergent branch holding a loop; narrow workgroups with barriers): planning
+ * against 15/16 of the cap makes such a miscount split work early instead of silently cutting a loop.
+ */
+export function plannedLoopBudget(probedCap: number): number {
+  return Number.isFinite(probedCap) ? Math.floor((probedCap * 15) / 16) : probedCap;
+}
+
+/** Mesa 22.3's llvmpipe, the weakest driver we know, stops loops after this many headers per invocation. */
+export const LLVMPIPE_LOOP_CAP = 65_535;
+
+/** Core WebGPU's guaranteed limits, and the loop budget of the weakest driver we know (llvmpipe). */
 export const CONSERVATIVE_TARGET: KernelTarget = {
-  maxLoopIterationsPerInvocation: 65_535,
+  maxLoopIterationsPerInvocation: plannedLoopBudget(LLVMPIPE_LOOP_CAP),
   shaderF16: false,
   maxComputeInvocationsPerWorkgroup: 256,
   maxComputeWorkgroupStorageSize: 16_384,

@@ -48,11 +48,9 @@ export function mlstmRecurrentStepKernels(o: MlstmRecurrentStepOptions, target: 
   // llvmpipe runs both sides of the branch: the loop on the side a lane skips still costs it one
   // header (measured: DH=32 stopped after 39 headers per token, not 38).
   const perToken = 2 * (blocksPerInvocation + 1) + blocksPerInvocation * (DH + 2) + 1;
-  // The count above is exact for DH 32 but llvmpipe was measured to stop after ~895 tokens at DH 64
-  // (73 headers per token, not 71): keep a tenth of the budget in reserve so a small miscount splits
-  // early instead of silently truncating the loop.
-  const budget = Math.floor(0.9 * target.maxLoopIterationsPerInvocation);
-  const tokensPerDispatch = Math.floor((budget - 1) / perToken);
+  // Exact for DH 32; at DH 64 llvmpipe charged ~73 headers per token, not 71: the target's budget
+  // (`plannedLoopBudget`) keeps the reserve that absorbs this.
+  const tokensPerDispatch = Math.floor((target.maxLoopIterationsPerInvocation - 1) / perToken);
   if (tokensPerDispatch < 1) throw new Error(`mLSTM recurrent step: head dim ${DH} needs more loop iterations than the device allows`);
   const name = o.name ?? `mlstm_recurrent_${B}x${T}x${NH}x${DH}`;
   const kernels: KernelSpec[] = [];

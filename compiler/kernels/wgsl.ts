@@ -75,8 +75,8 @@ export function buildKernel(src: KernelSource, target: KernelTarget): KernelSpec
   }
   if (src.loopIterations > target.maxLoopIterationsPerInvocation) {
     fail(
-      `${src.loopIterations} loop iterations per invocation exceed the device's silent loop cap of ` +
-        `${target.maxLoopIterationsPerInvocation}; the generator must split the work`,
+      `${src.loopIterations} loop iterations per invocation exceed the loop budget of ` +
+        `${target.maxLoopIterationsPerInvocation} (the device's silent loop cap less a reserve); the generator must split the work`,
     );
   }
   if (src.f16 && !target.shaderF16) fail('uses f16 but the device lacks shader-f16');

@@ -98,7 +98,7 @@ describe('mLSTM recurrent step kernel against the float64 reference', () => {
     for (const part of ['h', 'c', 'n', 'm'] as const) expect(r[part], `${part}, seed ${r.seed}`).toBeLessThan(1e-4);
   });
 
-  it('is correct for 1000 tokens at DH 64, where the hand count of loop headers fell short of llvmpipe's', async () => {
+  it('is correct for 1000 tokens at DH 64, where the hand count of loop headers fell short of what llvmpipe charges', async () => {
     // llvmpipe stopped this kernel after ~895 tokens at DH 64 while the count allowed 922 per dispatch.
     const r = await checkPieces({ batch: 1, heads: 1, headDim: 64, time: 1000 }, [1000]);
     if (Number.isFinite(kit.target.maxLoopIterationsPerInvocation)) expect(r.kernels).toBeGreaterThan(1);

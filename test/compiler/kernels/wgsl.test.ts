@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CONSERVATIVE_TARGET, MAX_WORKGROUPS_PER_DIMENSION } from '../../../compiler/kernels/kernel.js';
+import { CONSERVATIVE_TARGET, LLVMPIPE_LOOP_CAP, MAX_WORKGROUPS_PER_DIMENSION, plannedLoopBudget } from '../../../compiler/kernels/kernel.js';
 import { buildKernel, f32, foldWorkgroups, u32, type KernelSource } from '../../../compiler/kernels/wgsl.js';
 
 const base: KernelSource = {
@@ -80,7 +80,12 @@ describe('buildKernel', () => {
   });
 
   it('refuses a kernel whose loops pass the loop cap, naming the kernel', () => {
-    expect(() => buildKernel({ ...base, loopIterations: 65_536 }, CONSERVATIVE_TARGET)).toThrow(/kernel scale: 65536 loop iterations.*65535/);
+    const budget = CONSERVATIVE_TARGET.maxLoopIterationsPerInvocation;
+    expect(budget).toBe(plannedLoopBudget(LLVMPIPE_LOOP_CAP));
+    expect(() => buildKernel({ ...base, loopIterations: budget }, CONSERVATIVE_TARGET)).not.toThrow();
+    expect(() => buildKernel({ ...base, loopIterations: budget + 1 }, CONSERVATIVE_TARGET)).toThrow(
+      new RegExp(`kernel scale: ${budget + 1} loop iterations.*budget of ${budget}`),
+    );
     expect(() => buildKernel({ ...base, loopIterations: 1e9 }, { ...CONSERVATIVE_TARGET, maxLoopIterationsPerInvocation: Infinity })).not.toThrow();
   });
 

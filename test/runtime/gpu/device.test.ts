@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acquireDevice, kernelTargetOf, NoAdapterError, requestedLimits } from '../../../runtime/device.js';
+import { plannedLoopBudget } from '../../../compiler/kernels/kernel.js';
 import { GpuError } from '../../../runtime/device-monitor.js';
 import { acquireNodeDevice } from '../../../runtime/device-node.js';
 import { UserError } from '../../../runtime/errors.js';
@@ -67,7 +68,7 @@ describe('acquireNodeDevice', () => {
   });
 
   it('plans kernels with the loop cap its quirks probe measured', () => {
-    expect(kernelTargetOf(kit.dev).maxLoopIterationsPerInvocation).toBe(kit.dev.quirks.maxLoopIterationsPerInvocation);
+    expect(kernelTargetOf(kit.dev).maxLoopIterationsPerInvocation).toBe(plannedLoopBudget(kit.dev.quirks.maxLoopIterationsPerInvocation));
     expect(kernelTargetOf(kit.dev).shaderF16).toBe(kit.dev.features.includes('shader-f16'));
   });
 
