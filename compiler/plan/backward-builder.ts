@@ -1,4 +1,4 @@
-import type { OpKind } from '../ir/types.js';
+import type { IrOpOf, OpKind } from '../ir/types.js';
 import type { KernelSpec, KernelTarget } from '../kernels/kernel.js';
 import { GradientViews } from './gradient-views.js';
 import { gradientBufferName } from './parameter-slots.js';
@@ -63,6 +63,17 @@ export class BackwardBuilder {
 
   isAbsorbed(index: number): boolean {
     return this.absorbed.has(index);
+  }
+
+  /** The op producing a value, when it is of `kind`. */
+  producerOf<K extends OpKind>(id: number, kind: K): { index: number; op: IrOpOf<K> } | undefined {
+    const found = this.p.producer(id);
+    return found?.op.op === kind ? (found as { index: number; op: IrOpOf<K> }) : undefined;
+  }
+
+  /** For kernels that can only overwrite: the gradient must not hold a contribution yet. */
+  firstWrite(id: number, what: string): void {
+    if (this.grads.accumulates(id)) throw new Error(`plan: ${what}: the gradient of %${id} already holds another contribution`);
   }
 
   /** Where a forward value can be read in the backward: its forward placement, or its recomputation. */

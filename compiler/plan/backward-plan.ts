@@ -1,17 +1,18 @@
 import type { IrOpOf, OpKind } from '../ir/types.js';
 import { adamwKernel } from '../kernels/adamw.js';
 import { gradNormKernels } from '../kernels/grad-norm.js';
-import type { ModelSpec } from '../spec.js';
+import type { ModelSpec, TrainSpec } from '../spec.js';
 import { BackwardBuilder } from './backward-builder.js';
+import { mlstmCellBackward, slstmCellBackward } from './backward-cells.js';
+import { activationBackward, convBackward, headwiseBackward } from './backward-conv-headwise.js';
+import { gatingBackward } from './backward-gating.js';
 import { crossEntropyBackward, embeddingBackward, GRAD_SCALE_INPUT, linearBackward, mlstmGatesBackward } from './backward-linear.js';
-import { activationBackward, convBackward, gatingBackward, headwiseBackward, mlstmCellBackward } from './backward-mlstm.js';
 import { normBackward, residualAddBackward } from './backward-norms.js';
-import { slstmCellBackward } from './backward-slstm.js';
 import { allocateBuffers } from './buffer-allocation.js';
 import { buildForward, checkBindings } from './forward-plan.js';
 import { gradientBufferName, parameterLayout, type ParameterLayout } from './parameter-slots.js';
 import type { PlanBuilder } from './plan-builder.js';
-import type { StoredActivation, TrainPlan, TrainPlanOptions } from './train-plan-types.js';
+import type { OptimizerSettings, StoredActivation, TrainPlan, TrainPlanOptions } from './train-plan-types.js';
 
 type Handler<K extends OpKind> = (b: BackwardBuilder, op: IrOpOf<K>, o: TrainPlanOptions) => void;
 
@@ -90,6 +91,11 @@ export function planTrain(spec: ModelSpec, options: TrainPlanOptions): TrainPlan
   };
   checkBindings(plan);
   return plan;
+}
+
+/** AdamW's constants from a model's train settings (or a step's, which name them alike). */
+export function optimizerSettings(t: Readonly<Pick<TrainSpec, 'eps' | 'weightDecay' | 'clip'>> & { betas: readonly [number, number] }): OptimizerSettings {
+  return { beta1: t.betas[0], beta2: t.betas[1], eps: t.eps, weightDecay: t.weightDecay, clip: t.clip };
 }
 
 /** The global gradient norm (clip factor, non-finite flag), then AdamW over the flat buffers, clearing the gradients. */

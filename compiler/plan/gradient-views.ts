@@ -1,5 +1,10 @@
 import type { PlanBuilder, Placement } from './plan-builder.js';
 
+/** Row stride and offset of a placement, as the kernels' row-view options take them. */
+export function rowViewOf(at: Placement): { rowStride: number; offset: number } {
+  return { rowStride: at.rowStride, offset: at.offset };
+}
+
 /**
  * Where the gradient of each IR value lives during the backward pass, and which of it has been
  * written. A gradient mirrors its value's placement: the gradient of a value held in buffer X is held

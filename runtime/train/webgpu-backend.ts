@@ -6,27 +6,25 @@
  * non-finite flag. Plans and their buffers are built on a batch shape's first step and reused, so
  * steady-state training allocates nothing on the device.
  */
-import { adamwUniforms, packDecayMask } from '../../compiler/kernels/adamw.js';
+import { adamwUniforms } from '../../compiler/kernels/adamw.js';
 import type { KernelTarget } from '../../compiler/kernels/kernel.js';
-import { planTrain } from '../../compiler/plan/backward-plan.js';
+import { optimizerSettings, planTrain } from '../../compiler/plan/backward-plan.js';
 import { planForward } from '../../compiler/plan/forward-plan.js';
-import { gradientBufferName, parameterLayout, type ParameterLayout } from '../../compiler/plan/parameter-slots.js';
-import { unmetLimitNeeds } from '../../compiler/plan/plan-limits.js';
-import type { BufferSpec, ForwardPlan } from '../../compiler/plan/plan-types.js';
+import type { ParameterLayout } from '../../compiler/plan/parameter-slots.js';
+import type { ForwardPlan } from '../../compiler/plan/plan-types.js';
 import type { OptimizerSettings, TrainPlan } from '../../compiler/plan/train-plan-types.js';
 import type { ModelSpec } from '../../compiler/spec.js';
 import { kernelTargetOf, type XlstmDevice } from '../device.js';
 import { UserError } from '../errors.js';
-import type { ArenaStats, DeviceTensor } from '../exec/arena.js';
+import type { ArenaStats } from '../exec/arena.js';
 import { Executor, type Dispatch, type ExecutorStats } from '../exec/executor.js';
+import { planForDevice } from '../plan-fit.js';
 import { validateTokens } from '../reference/model.js';
-import type { FloatArray, NonFinite, OptimizerState, StepHyper, StepResult, TrainBackend, TrainBatch } from './backend.js';
-import { flattenTensors, unflattenTensors } from './flat-parameters.js';
+import type { FloatArray, NonFinite, OptimizerState, StepHyper, StepResult, TrainBackend, TrainBackendFactory, TrainBatch } from './backend.js';
+import { DeviceParameters } from './device-parameters.js';
 import { PlanTensors } from './plan-tensors.js';
 
 export interface WebGpuTrainBackendOptions {
-  /** Destroy the device with the backend (when the backend acquired it for itself). */
-  ownsDevice?: boolean;
   /** Submit each kernel separately so a WebGPU error names it (slow). */
   debug?: boolean;
 }
@@ -39,15 +37,6 @@ interface BoundTrainPlan {
   optimizer: Dispatch[];
 }
 
-interface FlatTensors {
-  params: DeviceTensor;
-  grads: DeviceTensor;
-  expAvg: DeviceTensor;
-  expAvgSq: DeviceTensor;
-  decayMask: DeviceTensor;
-  gradNorm: DeviceTensor;
-}
-
 /** Settings for the gradient-only runs when no step has fixed them (the optimizer phase is not run then). */
 const GRADIENT_ONLY: OptimizerSettings = { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, clip: null };
 
@@ -55,13 +44,10 @@ export class WebGpuTrainBackend implements TrainBackend {
   readonly name = 'webgpu';
   readonly dtype = 'F32' as const;
   readonly target: KernelTarget;
-  readonly layout: ParameterLayout;
   private readonly exec: Executor;
-  private readonly flat: FlatTensors;
-  private readonly views = new Map<string, DeviceTensor>();
+  private readonly state: DeviceParameters;
   private readonly trainPlans = new Map<string, BoundTrainPlan>();
   private readonly evalPlans = new Map<string, { plan: ForwardPlan; tensors: PlanTensors; dispatches: Dispatch[] }>();
-  private zeros: Float32Array | undefined;
   private disposed = false;
 
   /** `weights`: every trainable tensor under its official name (vanilla layout); a tied `lm_head.weight` is ignored. */
@@ -69,29 +55,16 @@ export class WebGpuTrainBackend implements TrainBackend {
     readonly spec: ModelSpec,
     private readonly dev: XlstmDevice,
     weights: ReadonlyMap<string, FloatArray>,
-    private readonly options: WebGpuTrainBackendOptions = {},
+    options: WebGpuTrainBackendOptions = {},
   ) {
     this.target = kernelTargetOf(dev);
     this.exec = new Executor(dev, { debug: options.debug === true });
-    this.layout = parameterLayout(spec);
-    const n = this.layout.elements;
-    const tensor = (name: string, elements = n, type: 'f32' | 'u32' = 'f32') => this.exec.tensor(`train/${name}`, elements, type);
-    this.flat = {
-      params: tensor('params'),
-      grads: tensor('grads'),
-      expAvg: tensor('adam.exp_avg'),
-      expAvgSq: tensor('adam.exp_avg_sq'),
-      decayMask: tensor('adam.decay_mask', Math.ceil(n / 32), 'u32'),
-      gradNorm: tensor('gradNorm', 3),
-    };
-    for (const s of this.layout.slots) {
-      this.views.set(s.name, this.exec.arena.view(this.flat.params, `param:${s.name}`, s.offset, s.elements));
-      this.views.set(gradientBufferName(s.name), this.exec.arena.view(this.flat.grads, gradientBufferName(s.name), s.offset, s.elements));
-    }
-    this.exec.uploadF32(this.flat.params, flattenTensors(this.layout, weights, 'the initial value'));
-    const empty = new Float32Array(n);
-    for (const t of [this.flat.grads, this.flat.expAvg, this.flat.expAvgSq]) this.exec.uploadF32(t, empty);
-    this.exec.uploadU32(this.flat.decayMask, packDecayMask(n, this.layout.slots.filter((s) => s.decay).map((s) => ({ offset: s.offset, length: s.elements }))));
+    this.state = new DeviceParameters(this.exec, spec, weights);
+  }
+
+  /** Where each parameter lives in the flat device buffers. */
+  get layout(): ParameterLayout {
+    return this.state.layout;
   }
 
   /** Device allocations and work so far: flat across steps once every batch shape has been seen. */
@@ -108,7 +81,7 @@ export class WebGpuTrainBackend implements TrainBackend {
     this.checkUsable();
     const { batch, time } = this.checkBatches(microBatches);
     const K = microBatches.length;
-    const bound = this.bound(batch, time, K, { beta1: hyper.betas[0], beta2: hyper.betas[1], eps: hyper.eps, weightDecay: hyper.weightDecay, clip: hyper.clip });
+    const bound = this.bound(batch, time, K, optimizerSettings(hyper));
     const adamw = bound.optimizer[bound.optimizer.length - 1]!;
     const optimizer = [...bound.optimizer.slice(0, -1), { ...adamw, uniforms: adamwUniforms({ beta1: hyper.betas[0], beta2: hyper.betas[1] }, hyper.lr, hyper.step) }];
     let loss = 0;
@@ -116,7 +89,7 @@ export class WebGpuTrainBackend implements TrainBackend {
     for (let k = 0; k < K; k++) {
       this.uploadBatch(bound.tensors, bound.plan, microBatches[k]!);
       const last = k === K - 1;
-      const read = [bound.tensors.get(bound.plan.outputs.loss), ...(last ? [this.flat.gradNorm] : [])];
+      const read = [bound.tensors.get(bound.plan.outputs.loss), ...(last ? [this.state.gradNorm] : [])];
       const out = await this.exec.run(last ? [...bound.passes, ...optimizer] : bound.passes, { read });
       loss += (out[0] as Float32Array)[0]!;
       if (last) gradNorm = out[1] as Float32Array;
@@ -141,11 +114,10 @@ export class WebGpuTrainBackend implements TrainBackend {
       this.uploadBatch(bound.tensors, bound.plan, b);
       loss += ((await this.exec.run(bound.passes, { read: [bound.tensors.get(bound.plan.outputs.loss)] }))[0] as Float32Array)[0]!;
     }
-    const [flat] = await this.exec.run([], { read: [this.flat.grads] });
+    const grads = await this.state.readGradients();
     // the backward adds into the gradients; AdamW normally clears them
-    this.zeros ??= new Float32Array(this.layout.elements);
-    this.exec.uploadF32(this.flat.grads, this.zeros);
-    return { loss: loss / microBatches.length, grads: unflattenTensors(this.layout, flat as Float32Array) };
+    this.state.clearGradients();
+    return { loss: loss / microBatches.length, grads };
   }
 
   async evalLoss(b: TrainBatch): Promise<number> {
@@ -155,7 +127,7 @@ export class WebGpuTrainBackend implements TrainBackend {
     let entry = this.evalPlans.get(key);
     if (entry === undefined) {
       const plan = this.checked(() => planForward(this.spec, { batch: b.batch, seqLen: b.time, target: this.target, mode: 'parallel', loss: true }), b.batch, b.time);
-      const tensors = new PlanTensors(this.exec, `eval ${key}`, plan.buffers, (x) => (x.kind === 'param' ? this.views.get(x.name) : undefined));
+      const tensors = new PlanTensors(this.exec, `eval ${key}`, plan.buffers, (x) => (x.kind === 'param' ? this.state.view(x.name) : undefined));
       entry = { plan, tensors, dispatches: tensors.dispatches(plan.steps) };
       this.evalPlans.set(key, entry);
     }
@@ -166,19 +138,18 @@ export class WebGpuTrainBackend implements TrainBackend {
   }
 
   async getWeights(): Promise<Map<string, FloatArray>> {
-    return unflattenTensors(this.layout, await this.read(this.flat.params));
+    this.checkUsable();
+    return this.state.readWeights();
   }
 
   async getOptimizerState(): Promise<OptimizerState> {
-    return { expAvg: unflattenTensors(this.layout, await this.read(this.flat.expAvg)), expAvgSq: unflattenTensors(this.layout, await this.read(this.flat.expAvgSq)) };
+    this.checkUsable();
+    return this.state.readMoments();
   }
 
   async setOptimizerState(state: OptimizerState): Promise<void> {
     this.checkUsable();
-    const expAvg = flattenTensors(this.layout, state.expAvg, 'exp_avg');
-    const expAvgSq = flattenTensors(this.layout, state.expAvgSq, 'exp_avg_sq');
-    this.exec.uploadF32(this.flat.expAvg, expAvg);
-    this.exec.uploadF32(this.flat.expAvgSq, expAvgSq);
+    this.state.writeMoments(state);
   }
 
   async dispose(): Promise<void> {
@@ -187,12 +158,6 @@ export class WebGpuTrainBackend implements TrainBackend {
     this.exec.dispose();
     this.trainPlans.clear();
     this.evalPlans.clear();
-    if (this.options.ownsDevice) this.dev.destroy();
-  }
-
-  private async read(t: DeviceTensor): Promise<Float32Array> {
-    this.checkUsable();
-    return this.exec.readF32(t);
   }
 
   /**
@@ -205,7 +170,7 @@ export class WebGpuTrainBackend implements TrainBackend {
     if (cached !== undefined && (optimizer === undefined || sameSettings(cached.plan.optimizer, optimizer))) return cached;
     cached?.tensors.release();
     const plan = this.checked(() => planTrain(this.spec, { batch, seqLen: time, target: this.target, optimizer: optimizer ?? GRADIENT_ONLY, microBatches }), batch, time);
-    const tensors = new PlanTensors(this.exec, `train ${key}`, plan.buffers, (b) => this.sharedTensor(plan, b));
+    const tensors = new PlanTensors(this.exec, `train ${key}`, plan.buffers, (b) => this.state.planTensor(plan, b));
     if (plan.inputs.gradScale !== undefined) this.exec.uploadF32(tensors.get(plan.inputs.gradScale), new Float32Array(this.spec.vocabSize).fill(1 / microBatches));
     const passes = plan.phases.forward + plan.phases.backward;
     const entry = { plan, tensors, passes: tensors.dispatches(plan.steps.slice(0, passes)), optimizer: tensors.dispatches(plan.steps.slice(passes)) };
@@ -213,36 +178,9 @@ export class WebGpuTrainBackend implements TrainBackend {
     return entry;
   }
 
-  /** Parameters and their gradients are views of the flat buffers; optimizer buffers are the flat ones. */
-  private sharedTensor(plan: TrainPlan, b: BufferSpec): DeviceTensor | undefined {
-    const flat: Record<string, DeviceTensor> = {
-      [plan.flat.params]: this.flat.params,
-      [plan.flat.grads]: this.flat.grads,
-      [plan.flat.expAvg]: this.flat.expAvg,
-      [plan.flat.expAvgSq]: this.flat.expAvgSq,
-      [plan.flat.gradNorm]: this.flat.gradNorm,
-      ...(plan.flat.decayMask !== undefined ? { [plan.flat.decayMask]: this.flat.decayMask } : {}),
-    };
-    const shared = flat[b.name] ?? this.views.get(b.name);
-    if (shared === undefined && (b.kind === 'param' || b.kind === 'gradient' || b.kind === 'optimizer')) throw new Error(`internal: no device tensor for ${b.name}`);
-    return shared;
-  }
-
-  /** A plan built for this device, or a UserError saying why the model does not fit it. */
-  private checked<P extends Parameters<typeof unmetLimitNeeds>[0]>(build: () => P, batch: number, time: number): P {
-    const what = `training ${this.spec.name} (batch ${batch} × ${time} tokens)`;
-    let plan: P;
-    try {
-      plan = build();
-    } catch (e) {
-      throw new UserError(`${what} cannot run on this device: ${e instanceof Error ? e.message : String(e)}`);
-    }
-    const unmet = unmetLimitNeeds(plan, this.dev.limits);
-    if (unmet.length > 0) {
-      const list = unmet.map((n) => `${n.limit} ≥ ${n.need} (for ${n.why}; the device has ${this.dev.limits[n.limit] ?? 'none'})`);
-      throw new UserError(`${what} needs ${list.join(', ')}; try a smaller batch or sequence length`);
-    }
-    return plan;
+  /** A plan of this model for this device, or a UserError saying why it does not fit. */
+  private checked<P extends ForwardPlan | TrainPlan>(build: () => P, batch: number, time: number): P {
+    return planForDevice(build, this.dev.limits, `training ${this.spec.name} (batch ${batch} × ${time} tokens)`, 'try a smaller batch or sequence length');
   }
 
   private uploadBatch(tensors: PlanTensors, plan: TrainPlan, b: TrainBatch): void {
@@ -282,7 +220,7 @@ function sameSettings(a: OptimizerSettings, b: OptimizerSettings): boolean {
   return a.beta1 === b.beta1 && a.beta2 === b.beta2 && a.eps === b.eps && a.weightDecay === b.weightDecay && a.clip === b.clip;
 }
 
-/** The WebGPU backend on a device the caller keeps (`TrainBackendFactory` shape once the device is bound). */
-export function webGpuTrainBackendFactory(dev: XlstmDevice, options: WebGpuTrainBackendOptions = {}) {
-  return async (spec: ModelSpec, weights: ReadonlyMap<string, FloatArray>): Promise<TrainBackend> => new WebGpuTrainBackend(spec, dev, weights, options);
+/** The WebGPU backend as a `TrainBackendFactory`, on a device the caller keeps and destroys (after disposing the backend). */
+export function webGpuTrainBackendFactory(dev: XlstmDevice, options: WebGpuTrainBackendOptions = {}): TrainBackendFactory {
+  return async (spec, weights) => new WebGpuTrainBackend(spec, dev, weights, options);
 }

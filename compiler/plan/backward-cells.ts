@@ -1,4 +1,5 @@
 import type { IrOpOf } from '../ir/types.js';
+import { mlstmParallelBackwardKernels } from '../kernels/mlstm-parallel-backward.js';
 import { slstmCellBackwardKernels } from '../kernels/slstm-cell-backward.js';
 import type { BackwardBuilder } from './backward-builder.js';
 
@@ -35,4 +36,33 @@ export function slstmCellBackward(b: BackwardBuilder, op: IrOpOf<'slstm_cell'>):
   const kernels = slstmCellBackwardKernels({ batch: p.batch, time: p.time, heads: NH, headDim: DH, accumulate: true, name: `block${op.block}_slstm_backward` }, b.target);
   b.emit(kernels, tensors, `∂ ${op.source}`);
   for (const id of gates) b.grads.written(id);
+}
+
+/** The mLSTM cell in the parallel form: dq, dk, dv into the gradient of concat(q, k, v), dĩ and df̃. */
+export function mlstmCellBackward(b: BackwardBuilder, op: IrOpOf<'mlstm_cell'>): void {
+  const { p } = b;
+  const { numHeads: NH, headDim: DH, eps, form } = op.attrs;
+  if (form !== 'parallel') throw new Error(`plan: ${op.source}: training needs the parallel mLSTM form, not ${form}`);
+  const I = NH * DH;
+  const [q, k, v, ig, fg] = [0, 1, 2, 3, 4].map((at) => p.value(op, at)) as [number, number, number, number, number];
+  const qkv = [q, k, v].map((id) => b.forwardView(id));
+  const concat = qkv.every((x, i) => x.buffer === qkv[0]!.buffer && x.rowStride === 3 * I && x.offset === i * I);
+  const dqkv = [q, k, v].map((id) => b.grads.view(id));
+  if (!concat || dqkv.some((x) => x.buffer !== dqkv[0]!.buffer)) throw new Error(`plan: ${op.source}: q, k, v are not the concatenated layout the cell's backward reads`);
+  const out = op.outputs[0]!;
+  b.grads.read(out, op.source);
+  for (const id of [q, k, v, ig, fg]) b.firstWrite(id, op.source);
+  const tensors = {
+    qkv: qkv[0]!.buffer,
+    igate: b.forwardBuffer(ig, op.source),
+    fgate: b.forwardBuffer(fg, op.source),
+    h: b.forwardBuffer(out, op.source),
+    dh: b.grads.contiguous(out, op.source),
+    dqkv: dqkv[0]!.buffer,
+    dIgate: b.grads.contiguous(ig, op.source),
+    dFgate: b.grads.contiguous(fg, op.source),
+  };
+  const kernels = mlstmParallelBackwardKernels({ batch: p.batch, time: p.time, heads: NH, headDim: DH, eps, name: `block${op.block}_mlstm_backward` }, b.target);
+  b.emit(kernels, tensors, `∂ ${op.source}`);
+  for (const id of [q, k, v, ig, fg]) b.grads.written(id);
 }
