@@ -33,14 +33,25 @@ const OVERRIDES: [keyof TaskOptions & string, keyof TrainSpec][] = [
   ['trainLen', 'seqLen'],
 ];
 
-/** The backend that runs the training steps; the device one is loaded only when asked for. */
-async function backendFactory(name: Backend): Promise<TrainBackendFactory> {
-  if (name === 'reference') return (await import('../../runtime/train/reference-backend.js')).createReferenceTrainBackend;
+interface TaskBackend {
+  factory: TrainBackendFactory;
+  /** Frees the device the webgpu backend acquired, after the run. */
+  release(): void;
+}
+
+/**
+ * The backend that runs the training steps; the device one is loaded only when asked for. The
+ * default is the reference: the task models are so small that float64 on the CPU is faster than
+ * WebGPU on a software rasterizer, and it is exact.
+ */
+async function taskBackend(name: Backend): Promise<TaskBackend> {
+  if (name === 'reference') return { factory: (await import('../../runtime/train/reference-backend.js')).createReferenceTrainBackend, release: () => undefined };
   const [{ acquireNodeDevice }, { webGpuTrainBackendFactory }] = await Promise.all([
     import('../../runtime/device-node.js'),
     import('../../runtime/train/webgpu-backend.js'),
   ]);
-  return webGpuTrainBackendFactory(await acquireNodeDevice(), { ownsDevice: true });
+  const dev = await acquireNodeDevice();
+  return { factory: webGpuTrainBackendFactory(dev), release: () => dev.destroy() };
 }
 
 function percent(x: number): string {
@@ -65,7 +76,7 @@ async function runTaskCommand(task: TaskName, modelFile: string, opts: TaskOptio
   const [{ runTaskJob }, { createProgressReporter }, backend] = await Promise.all([
     import('../../runtime/tasks/task-job.js'),
     import('../../runtime/train/progress-node.js'),
-    backendFactory(opts.backend),
+    taskBackend(opts.backend),
   ]);
   const steps = opts.steps ?? spec.train.steps;
   const progress = createProgressReporter(process.stderr, steps, Math.max(1, Math.round(steps / 10)));
@@ -80,11 +91,12 @@ async function runTaskCommand(task: TaskName, modelFile: string, opts: TaskOptio
       ...(opts.evalCount === undefined ? {} : { evalCount: opts.evalCount }),
       ...(opts.pairs === undefined ? {} : { pairs: opts.pairs }),
       backendName: opts.backend,
-      backend,
+      backend: backend.factory,
       onStep: (r) => progress.update(r),
     });
   } finally {
     progress.finish();
+    backend.release();
   }
   process.stdout.write(opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatTaskReport(report));
 }

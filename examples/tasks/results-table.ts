@@ -25,6 +25,11 @@ export function reproduceCommand(run: TableRun): string {
   return `xlstm task ${run.task} ${run.file} --seed ${run.seed}`;
 }
 
+/** Four decimals, or two significant digits below 0.001 so a converged loss does not read 0.0000. */
+function loss(x: number): string {
+  return x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(1) : x.toFixed(4);
+}
+
 function percent(x: number): string {
   return Number.isNaN(x) ? 'n/a' : `${(100 * x).toFixed(1)}%`;
 }
@@ -40,8 +45,8 @@ export function resultsTable(runs: readonly TableRun[], reports: readonly TaskRe
     r.parameters.toLocaleString('en-US'),
     String(r.seed),
     String(r.steps),
-    r.loss.toFixed(4),
-    r.evalLoss.toFixed(4),
+    loss(r.loss),
+    loss(r.evalLoss),
     ...metrics.map((m) => percent(r.metrics.find((x) => x.name === m.name)?.accuracy ?? NaN)),
     `${Math.round(r.seconds)}s`,
   ]);

@@ -15,13 +15,14 @@ import { runTaskJob, type TaskReport } from '../../runtime/tasks/task-job.js';
 import { createReferenceTrainBackend } from '../../runtime/train/reference-backend.js';
 import { metricLegend, replaceSection, reproduceCommand, resultsTable, type TableRun } from './results-table.js';
 
-const PARITY_SEEDS = [0, 1];
-const RUNS: TableRun[] = [
-  ...PARITY_SEEDS.flatMap((seed) =>
-    ['parity-slstm', 'parity-mixed', 'parity-mlstm'].map((name) => ({ task: 'parity' as const, file: `examples/tasks/${name}.xlstm`, seed })),
-  ),
-  ...['mqar-mlstm', 'mqar-mixed', 'mqar-slstm'].map((name) => ({ task: 'mqar' as const, file: `examples/tasks/${name}.xlstm`, seed: 0 })),
-];
+const SEEDS = [0, 1];
+const MODELS: Record<TaskName, string[]> = {
+  parity: ['parity-slstm', 'parity-mixed', 'parity-mlstm'],
+  mqar: ['mqar-mlstm', 'mqar-mixed', 'mqar-slstm'],
+};
+const RUNS: TableRun[] = TASK_NAMES.flatMap((task) =>
+  SEEDS.flatMap((seed) => MODELS[task].map((name) => ({ task, file: `examples/tasks/${name}.xlstm`, seed }))),
+);
 
 interface Args {
   only: TaskName | undefined;

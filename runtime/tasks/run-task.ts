@@ -103,6 +103,7 @@ async function measureAccuracy(o: TaskRunOptions, batches: readonly TaskBatch[])
 }
 
 export async function runTask(o: TaskRunOptions): Promise<TaskRunResult> {
+  if (!Number.isInteger(o.evalCount) || o.evalCount < 1) throw new RangeError(`runTask: evalCount must be a positive whole number, got ${o.evalCount}`);
   const evalBatches = evaluationSet(o);
   const history: LossHistory = { train: [], val: [] };
   const outcome = await runTraining({
@@ -121,5 +122,6 @@ export async function runTask(o: TaskRunOptions): Promise<TaskRunResult> {
   if (outcome.status === 'non-finite') {
     throw new UserError(`${describeNonFinite(outcome.step, outcome.nonFinite)}; try a lower --lr (the run used ${o.train.lr})`);
   }
+  // the evaluation set is never empty, so the trainer reports its loss after the last step
   return { loss: outcome.loss, evalLoss: outcome.valLoss!, metrics: await measureAccuracy(o, evalBatches), history };
 }

@@ -36,8 +36,8 @@ describe('results table', () => {
     expect(table.split('\n')).toEqual([
       '| model | blocks | params | seed | steps | train loss | eval loss | in-distribution acc. | extrapolation acc. | time |',
       '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
-      '| `parity-slstm.xlstm` xLSTM[0:1] | 2 | 10,544 | 1 | 300 | 0.0001 | 0.5000 | 75.0% | 12.5% | 28s |',
-      '| `parity-slstm.xlstm` xLSTM[1:1] | 2 | 10,544 | 2 | 300 | 0.0001 | 0.5000 | 75.0% | 12.5% | 28s |',
+      '| `parity-slstm.xlstm` xLSTM[0:1] | 2 | 10,544 | 1 | 300 | 1.2e-4 | 0.5000 | 75.0% | 12.5% | 28s |',
+      '| `parity-slstm.xlstm` xLSTM[1:1] | 2 | 10,544 | 2 | 300 | 1.2e-4 | 0.5000 | 75.0% | 12.5% | 28s |',
     ]);
     expect(metricLegend(report({}))).toBe('- in-distribution: prefixes of length 1-16\n- extrapolation: prefixes of length 17-64');
     expect(reproduceCommand(run)).toBe('xlstm task parity examples/tasks/parity-slstm.xlstm --seed 1');

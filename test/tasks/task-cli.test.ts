@@ -30,6 +30,19 @@ describe('xlstm task', () => {
     ]);
   });
 
+  it('trains on WebGPU as on the reference', () => {
+    // with warmup 2 the first step runs at lr 0, so the second step's loss is that of the initial
+    // weights on the second batch: the f32 device and the float64 reference must agree on it
+    const args = ['task', 'parity', 'bits.xlstm', '--steps', '2', '--warmup', '2', '--batch', '2', '--train-len', '6', '--eval-count', '1', '--seed', '5', '--json'];
+    const gpu = runXlstm(dir, ...args, '--backend', 'webgpu');
+    expect(gpu.status, gpu.stderr).toBe(0);
+    const reference = runXlstm(dir, ...args);
+    expect(reference.status, reference.stderr).toBe(0);
+    const [g, r] = [JSON.parse(gpu.stdout), JSON.parse(reference.stdout)];
+    expect(g.backend).toBe('webgpu');
+    expect(Math.abs(g.loss - r.loss)).toBeLessThan(1e-4 * r.loss);
+  });
+
   it('prints a readable report', () => {
     const r = runXlstm(dir, 'task', 'mqar', 'recall.xlstm', '--steps', '1', '--batch', '1', '--train-len', '8', '--eval-count', '1');
     expect(r.status).toBe(0);
