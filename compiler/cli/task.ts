@@ -1,4 +1,5 @@
 import { Argument, Option, type Command } from 'commander';
+import { percentText } from '../../runtime/tasks/accuracy.js';
 import type { TaskReport } from '../../runtime/tasks/task-job.js';
 import { TASK_NAMES, type TaskName } from '../../runtime/tasks/synthetic-task.js';
 import type { TrainBackendFactory } from '../../runtime/train/backend.js';
@@ -54,17 +55,13 @@ async function taskBackend(name: Backend): Promise<TaskBackend> {
   return { factory: webGpuTrainBackendFactory(dev), release: () => dev.destroy() };
 }
 
-function percent(x: number): string {
-  return Number.isNaN(x) ? 'n/a' : `${(100 * x).toFixed(1)}%`;
-}
-
 export function formatTaskReport(r: TaskReport): string {
   const pairs = r.pairs === undefined ? '' : `, ${r.pairs} pairs`;
   const lines = [
     `${r.task}: ${r.model} (${r.architecture}, ${r.blocks} block${r.blocks === 1 ? '' : 's'}, ${r.parameters.toLocaleString('en-US')} parameters) on the ${r.backend} backend, seed ${r.seed}`,
     `trained ${r.steps} steps of ${r.batch}×${r.trainLength} tokens${pairs} at lr ${r.lr} in ${r.seconds.toFixed(1)}s: loss ${r.loss.toFixed(4)}, evaluation loss ${r.evalLoss.toFixed(4)}`,
     `accuracy on ${r.evalCount} evaluation sequences of length ${r.evalLength}:`,
-    ...r.metrics.map((m) => `  ${m.name.padEnd(16)} ${percent(m.accuracy).padStart(6)}  (${m.correct}/${m.total}: ${m.description})`),
+    ...r.metrics.map((m) => `  ${m.name.padEnd(16)} ${percentText(m.accuracy).padStart(6)}  (${m.correct}/${m.total}: ${m.description})`),
   ];
   return `${lines.join('\n')}\n`;
 }

@@ -2,6 +2,7 @@
  * The results tables of examples/tasks/README.md: one Markdown table per task from the reports of
  * its runs, spliced between that task's markers so each task's table can be regenerated alone.
  */
+import { percentText } from '../../runtime/tasks/accuracy.js';
 import type { TaskReport } from '../../runtime/tasks/task-job.js';
 import type { TaskName } from '../../runtime/tasks/synthetic-task.js';
 
@@ -30,10 +31,6 @@ function loss(x: number): string {
   return x !== 0 && Math.abs(x) < 1e-3 ? x.toExponential(1) : x.toFixed(4);
 }
 
-function percent(x: number): string {
-  return Number.isNaN(x) ? 'n/a' : `${(100 * x).toFixed(1)}%`;
-}
-
 /** A Markdown table with one row per run; the accuracy columns are the metrics of the first report. */
 export function resultsTable(runs: readonly TableRun[], reports: readonly TaskReport[]): string {
   if (runs.length !== reports.length || reports.length === 0) throw new RangeError('resultsTable: one report per run, at least one');
@@ -47,7 +44,7 @@ export function resultsTable(runs: readonly TableRun[], reports: readonly TaskRe
     String(r.steps),
     loss(r.loss),
     loss(r.evalLoss),
-    ...metrics.map((m) => percent(r.metrics.find((x) => x.name === m.name)?.accuracy ?? NaN)),
+    ...metrics.map((m) => percentText(r.metrics.find((x) => x.name === m.name)?.accuracy ?? NaN)),
     `${Math.round(r.seconds)}s`,
   ]);
   const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;

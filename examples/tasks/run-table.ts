@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { repoRoot } from '../../bench/models.js';
 import { checkFile } from '../../compiler/check/index.js';
 import { writeFileAtomic } from '../../runtime/io/atomic-write-node.js';
+import { percentText } from '../../runtime/tasks/accuracy.js';
 import { TASK_NAMES, type TaskName } from '../../runtime/tasks/synthetic-task.js';
 import { runTaskJob, type TaskReport } from '../../runtime/tasks/task-job.js';
 import { createReferenceTrainBackend } from '../../runtime/train/reference-backend.js';
@@ -46,7 +47,7 @@ async function run(root: string, r: TableRun): Promise<TaskReport> {
   if (errors.length > 0 || checked.models.length !== 1) throw new Error(`${r.file}: expected one error-free model (${errors.length} errors)`);
   process.stderr.write(`${reproduceCommand(r)} ...`);
   const report = await runTaskJob({ task: r.task, spec: checked.models[0]!, seed: r.seed, overrides: {}, backendName: 'reference', backend: createReferenceTrainBackend });
-  process.stderr.write(` ${report.metrics.map((m) => `${m.name} ${(100 * m.accuracy).toFixed(1)}%`).join(', ')} (${Math.round(report.seconds)}s)\n`);
+  process.stderr.write(` ${report.metrics.map((m) => `${m.name} ${percentText(m.accuracy)}`).join(', ')} (${Math.round(report.seconds)}s)\n`);
   return report;
 }
 

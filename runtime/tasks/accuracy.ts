@@ -10,9 +10,14 @@ export function accuracyRate(a: Accuracy): number {
   return a.total === 0 ? NaN : a.correct / a.total;
 }
 
+/** "96.0%", or "n/a" for the rate of nothing. */
+export function percentText(rate: number): string {
+  return Number.isNaN(rate) ? 'n/a' : `${(100 * rate).toFixed(1)}%`;
+}
+
 /**
  * The arg-max of each row of `logits` ([rows, vocab]); ties go to the lowest id. NaN never wins, and
- * a row with no finite-or-infinite number at all gives −1, which matches no target.
+ * a row of NaNs only gives −1, which matches no target.
  */
 export function argmaxRows(logits: ArrayLike<number>, vocab: number): Int32Array {
   const rows = logits.length / vocab;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { accuracyRate, argmaxRows, scoredAccuracy } from '../../runtime/tasks/accuracy.js';
+import { accuracyRate, argmaxRows, percentText, scoredAccuracy } from '../../runtime/tasks/accuracy.js';
 
 describe('accuracy', () => {
   // 4 positions, vocab 3; arg-maxes 2, 0, 1 (tie of 1 and 2 → 1), none (all NaN)
@@ -23,6 +23,7 @@ describe('accuracy', () => {
   it('rates, and refuses mismatched sizes', () => {
     expect(accuracyRate({ correct: 3, total: 4 })).toBe(0.75);
     expect(accuracyRate({ correct: 0, total: 0 })).toBeNaN();
+    expect([percentText(0.9604), percentText(1), percentText(NaN)]).toEqual(['96.0%', '100.0%', 'n/a']);
     expect(() => scoredAccuracy(logits, Int32Array.from([0, 0, 0]), new Uint8Array(3), 3)).toThrow(RangeError);
   });
 });
