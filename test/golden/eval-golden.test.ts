@@ -14,11 +14,12 @@ import { float64Tensor, tensorToFloat64, type Tensor } from '../../runtime/io/sa
 import { readSafetensorsFile, writeSafetensorsFile } from '../../runtime/io/safetensors-node.js';
 import { permute } from '../helpers/permute.js';
 import { readFloatTensors } from '../helpers/read-floats.js';
+import { SHARED_GOLDEN } from '../compiler/ir/golden-spec.js';
 
 const ROOT = join(import.meta.dirname, '..', '..');
 const BIN = join(ROOT, 'bin', 'xlstm.js');
 const FIXTURES = join(ROOT, 'test', 'fixtures', 'golden');
-const MIXED_7_1 = '/work/shared/golden/case_mixed_7_1';
+const MIXED_7_1 = join(SHARED_GOLDEN, 'case_mixed_7_1');
 const run = promisify(execFile);
 
 const LOGITS_TOLERANCE = 1e-10;
@@ -145,7 +146,7 @@ const fixtureCases: EvalCase[] = readdirSync(FIXTURES)
 
 describe.concurrent('xlstm eval reproduces the official outputs and gradients of every golden case', () => {
   for (const c of fixtureCases) it(c.name, () => checkCase(c));
-  it.skipIf(!existsSync(join(MIXED_7_1, 'weights.safetensors')))('mixed_7_1 (from /work/shared/golden)', () =>
+  it.skipIf(!existsSync(join(MIXED_7_1, 'weights.safetensors')))('mixed_7_1 (from ../shared/golden)', () =>
     checkCase({ name: 'mixed_7_1', dir: MIXED_7_1, cuda: false }),
   );
   for (const name of ['s_only_perturbed', 'mixed_1_1']) {

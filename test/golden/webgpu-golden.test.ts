@@ -20,9 +20,10 @@ import { readSafetensorsFile } from '../../runtime/io/safetensors-node.js';
 import { WebGpuModel } from '../../runtime/model/webgpu-model.js';
 import { requireBuilt, ROOT, runXlstm } from '../compiler/cli/spawn-xlstm.js';
 import { relativeError } from '../runtime/gpu/gpu-test-kit.js';
+import { SHARED_GOLDEN } from '../compiler/ir/golden-spec.js';
 
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'golden');
-const MIXED_7_1 = '/work/shared/golden/case_mixed_7_1';
+const MIXED_7_1 = join(SHARED_GOLDEN, 'case_mixed_7_1');
 const CASES = ['m_only', 'm_only_perturbed', 's_only', 's_only_perturbed', 'mixed_1_1'].map((name) => join(FIXTURES, `case_${name}`));
 if (existsSync(MIXED_7_1)) CASES.push(MIXED_7_1);
 

@@ -30,7 +30,7 @@ export interface GoldenData {
   activations: Map<string, Float64Array>;
 }
 
-/** Case names: the repository copies, plus mixed_7_1 when /work/shared/golden has it. */
+/** Case names: the repository copies, plus mixed_7_1 when ../shared/golden has it. */
 export function goldenCaseNames(): string[] {
   return goldenCases().map((c) => c.name);
 }

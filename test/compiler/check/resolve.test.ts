@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { checkFile } from '../../../compiler/check/index.js';
 import { parameterCount } from '../../../compiler/params.js';
 import { check, model, specOf } from './check-helpers.js';
+import { SHARED_GOLDEN } from '../ir/golden-spec.js';
 
 const ROOT = join(import.meta.dirname, '..', '..', '..');
-const GOLDEN_DIRS = [join(ROOT, 'test', 'fixtures', 'golden'), '/work/shared/golden'];
+const GOLDEN_DIRS = [join(ROOT, 'test', 'fixtures', 'golden'), SHARED_GOLDEN];
 
 interface Golden {
   dir: string;

@@ -7,7 +7,9 @@ import { join } from 'node:path';
 import type { Activation, BlockSpec, FfnSpec, MlstmSpec, ModelSpec, SlstmBiasInit, SlstmRecurrentInit, SlstmSpec } from '../../../compiler/spec.js';
 
 const FIXTURES = join(import.meta.dirname, '..', '..', 'fixtures', 'golden');
-const SHARED = '/work/shared/golden';
+/** The project's shared golden set beside the checkout (`../shared/golden`), where the larger cases live. */
+export const SHARED_GOLDEN = join(import.meta.dirname, '..', '..', '..', '..', 'shared', 'golden');
+const SHARED = SHARED_GOLDEN;
 
 export interface GoldenCase {
   name: string;
