@@ -37,7 +37,7 @@ export function createProgressReporter(stream: NodeJS.WriteStream, total: number
       const now = performance.now();
       if (now - lastDraw < REDRAW_MS && r.step !== total && r.valLoss === undefined) return;
       lastDraw = now;
-      draw(progressBarLine(r, total, stream.columns ?? 80));
+      draw(progressBarLine(r, total, stream.columns || 80));
     },
     note: (line) => {
       stream.write(`${CLEAR_LINE}${line}\n`);
