@@ -4,8 +4,10 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { UserError } from '../../../runtime/errors.js';
 import { checkpointPaths, loadTrainCheckpoint } from '../../../runtime/train/checkpoint-node.js';
+import { acquireNodeDevice } from '../../../runtime/device-node.js';
 import { createReferenceTrainBackend } from '../../../runtime/train/reference-backend.js';
 import { runTrainJob, type TrainJob } from '../../../runtime/train/run-node.js';
+import { webGpuTrainBackendFactory } from '../../../runtime/train/webgpu-backend.js';
 import { createRng } from '../../helpers/random.js';
 import { tinySpec } from './tiny-model.js';
 
@@ -39,32 +41,46 @@ function job(out: string, extra: Partial<TrainJob> = {}): TrainJob {
   };
 }
 
+/** Trains 6 steps straight and 3 + resume + 3 with the same backend; both must agree to 1e-6. */
+async function expectResumeEquivalence(tag: string, backend: Partial<TrainJob> = {}): Promise<void> {
+  const seed = rng.int(1000);
+  const straightPath = join(dir, `${tag}-straight.safetensors`);
+  await runTrainJob(job(straightPath, { seed, ...backend }));
+  const splitPath = join(dir, `${tag}-split.safetensors`);
+  const first = await runTrainJob(job(splitPath, { seed, until: 3, ...backend }));
+  expect(first.outcome.step).toBe(3);
+  const resumed = await runTrainJob(job(splitPath, { seed: seed + 1, resume: splitPath, ...backend }));
+  expect(resumed.startStep).toBe(3);
+  const straight = await loadTrainCheckpoint(straightPath, spec);
+  const split = await loadTrainCheckpoint(splitPath, spec);
+  expect(split.state.step).toBe(6);
+  const close = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.abs(b);
+  expect(split.state.history.train.length).toBe(6);
+  for (const [i, [step, loss]] of straight.state.history.train.entries()) {
+    expect(split.state.history.train[i]![0]).toBe(step);
+    expect(close(split.state.history.train[i]![1], loss), `step ${step}, seed ${rng.seed}`).toBe(true);
+  }
+  expect(split.state.history.val.map(([s]) => s)).toEqual([2, 3, 4, 6]); // every 2nd step and at each session's end
+  for (const [step, loss] of straight.state.history.val) {
+    expect(close(split.state.history.val.find(([s]) => s === step)![1], loss)).toBe(true);
+  }
+  for (const [name, w] of straight.weights) {
+    const other = split.weights.get(name)!;
+    for (let i = 0; i < w.length; i++) expect(close(other[i]!, w[i]!) || Math.abs(other[i]! - w[i]!) < 1e-12, name).toBe(true);
+  }
+}
+
 describe('a training run', () => {
   it('resumed after N steps reproduces N + M steps straight: losses, validation losses and weights', async () => {
-    const seed = rng.int(1000);
-    const straightPath = join(dir, 'straight.safetensors');
-    await runTrainJob(job(straightPath, { seed }));
-    const splitPath = join(dir, 'split.safetensors');
-    const first = await runTrainJob(job(splitPath, { seed, until: 3 }));
-    expect(first.outcome.step).toBe(3);
-    const resumed = await runTrainJob(job(splitPath, { seed: seed + 1, resume: splitPath }));
-    expect(resumed.startStep).toBe(3);
-    const straight = await loadTrainCheckpoint(straightPath, spec);
-    const split = await loadTrainCheckpoint(splitPath, spec);
-    expect(split.state.step).toBe(6);
-    const close = (a: number, b: number) => Math.abs(a - b) <= 1e-6 * Math.abs(b);
-    expect(split.state.history.train.length).toBe(6);
-    for (const [i, [step, loss]] of straight.state.history.train.entries()) {
-      expect(split.state.history.train[i]![0]).toBe(step);
-      expect(close(split.state.history.train[i]![1], loss), `step ${step}, seed ${rng.seed}`).toBe(true);
-    }
-    expect(split.state.history.val.map(([s]) => s)).toEqual([2, 3, 4, 6]); // every 2nd step and at each session's end
-    for (const [step, loss] of straight.state.history.val) {
-      expect(close(split.state.history.val.find(([s]) => s === step)![1], loss)).toBe(true);
-    }
-    for (const [name, w] of straight.weights) {
-      const other = split.weights.get(name)!;
-      for (let i = 0; i < w.length; i++) expect(close(other[i]!, w[i]!) || Math.abs(other[i]! - w[i]!) < 1e-12, name).toBe(true);
+    await expectResumeEquivalence('reference');
+  });
+
+  it('does the same on WebGPU, where every kernel is deterministic', async () => {
+    const dev = await acquireNodeDevice();
+    try {
+      await expectResumeEquivalence('webgpu', { backendName: 'webgpu', backend: webGpuTrainBackendFactory(dev) });
+    } finally {
+      dev.destroy();
     }
   });
 
