@@ -2,13 +2,11 @@ import { Argument, Option, type Command } from 'commander';
 import { percentText } from '../../runtime/tasks/accuracy.js';
 import type { TaskReport } from '../../runtime/tasks/task-job.js';
 import { TASK_NAMES, type TaskName } from '../../runtime/tasks/synthetic-task.js';
-import type { TrainBackendFactory } from '../../runtime/train/backend.js';
 import type { TrainSpec } from '../spec.js';
 import { nonNegativeIntArg, positiveIntArg, positiveNumberArg } from './number-args.js';
 import { checkModelFile, selectOneModel } from './select-model.js';
+import { chooseBackend, TRAIN_BACKENDS, type TrainBackendName } from './train-backend.js';
 
-const BACKENDS = ['reference', 'webgpu'] as const;
-type Backend = (typeof BACKENDS)[number];
 
 interface TaskOptions {
   model?: string;
@@ -21,7 +19,7 @@ interface TaskOptions {
   evalLen?: number;
   evalCount?: number;
   pairs?: number;
-  backend: Backend;
+  backend: TrainBackendName;
   json?: boolean;
 }
 
@@ -33,27 +31,6 @@ const OVERRIDES: [keyof TaskOptions & string, keyof TrainSpec][] = [
   ['warmup', 'warmup'],
   ['trainLen', 'seqLen'],
 ];
-
-interface TaskBackend {
-  factory: TrainBackendFactory;
-  /** Frees the device the webgpu backend acquired, after the run. */
-  release(): void;
-}
-
-/**
- * The backend that runs the training steps; the device one is loaded only when asked for. The
- * default is the reference: the task models are so small that float64 on the CPU is faster than
- * WebGPU on a software rasterizer, and it is exact.
- */
-async function taskBackend(name: Backend): Promise<TaskBackend> {
-  if (name === 'reference') return { factory: (await import('../../runtime/train/reference-backend.js')).createReferenceTrainBackend, release: () => undefined };
-  const [{ acquireNodeDevice }, { webGpuTrainBackendFactory }] = await Promise.all([
-    import('../../runtime/device-node.js'),
-    import('../../runtime/train/webgpu-backend.js'),
-  ]);
-  const dev = await acquireNodeDevice();
-  return { factory: webGpuTrainBackendFactory(dev), release: () => dev.destroy() };
-}
 
 export function formatTaskReport(r: TaskReport): string {
   const pairs = r.pairs === undefined ? '' : `, ${r.pairs} pairs`;
@@ -73,7 +50,7 @@ async function runTaskCommand(task: TaskName, modelFile: string, opts: TaskOptio
   const [{ runTaskJob }, { createProgressReporter }, backend] = await Promise.all([
     import('../../runtime/tasks/task-job.js'),
     import('../../runtime/train/progress-node.js'),
-    taskBackend(opts.backend),
+    chooseBackend(opts.backend),
   ]);
   const steps = opts.steps ?? spec.train.steps;
   const progress = createProgressReporter(process.stderr, steps, Math.max(1, Math.round(steps / 10)));
@@ -114,7 +91,8 @@ export function registerTaskCommand(program: Command): void {
     .option('--eval-len <n>', 'evaluation sequence length (default: parity 4× the training length, mqar the training length)', positiveIntArg)
     .option('--eval-count <n>', 'evaluation sequences (default 256)', positiveIntArg)
     .option('--pairs <n>', 'mqar: key-value pairs per sequence (default: one query per pair fills the training length)', positiveIntArg)
-    .addOption(new Option('--backend <name>', 'where the training steps run').choices(BACKENDS).default('reference'))
+    // the reference by default: task models are so small that exact float64 on the CPU beats WebGPU on llvmpipe
+    .addOption(new Option('--backend <name>', 'where the training steps run').choices(TRAIN_BACKENDS).default('reference'))
     .option('--json', 'print the report as JSON')
     .action((task: TaskName, model: string, opts: TaskOptions) => runTaskCommand(task, model, opts));
 }

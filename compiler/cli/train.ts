@@ -2,48 +2,18 @@ import { statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Option, type Command } from 'commander';
 import { UserError } from '../../runtime/errors.js';
-import type { TrainBackendFactory } from '../../runtime/train/backend.js';
 import type { TrainJob } from '../../runtime/train/run-node.js';
 import { SCHEDULES } from '../../runtime/train/schedule.js';
 import type { Schedule, TrainSpec } from '../spec.js';
 import { fractionArg, nonNegativeIntArg, nonNegativeNumberArg, positiveIntArg, positiveNumberArg } from './number-args.js';
 import { checkModelFile, selectOneModel } from './select-model.js';
-
-const BACKENDS = ['reference', 'webgpu'] as const;
-type Backend = (typeof BACKENDS)[number];
-
-interface ChosenBackend {
-  name: Backend;
-  factory: TrainBackendFactory;
-  /** Frees what the choice acquired (the device), once the run is over or failed before using it. */
-  release(): void;
-}
-
-/**
- * The one place that maps a backend name to its implementation (loaded only when used). Without
- * --backend: webgpu where a device can be acquired, else the reference with a note.
- */
-async function chooseBackend(name: Backend | undefined): Promise<ChosenBackend> {
-  if (name !== 'reference') {
-    const { acquireNodeDevice } = await import('../../runtime/device-node.js');
-    try {
-      const dev = await acquireNodeDevice();
-      const { webGpuTrainBackendFactory } = await import('../../runtime/train/webgpu-backend.js');
-      return { name: 'webgpu', factory: webGpuTrainBackendFactory(dev), release: () => dev.destroy() };
-    } catch (e) {
-      if (name === 'webgpu' || !(e instanceof UserError)) throw e;
-      process.stderr.write(`xlstm: note: ${e.message}\nxlstm: note: training with --backend reference instead (exact float64 on the CPU, for small models)\n`);
-    }
-  }
-  const { createReferenceTrainBackend } = await import('../../runtime/train/reference-backend.js');
-  return { name: 'reference', factory: createReferenceTrainBackend, release: () => undefined };
-}
+import { chooseBackend, TRAIN_BACKENDS, type TrainBackendName } from './train-backend.js';
 
 type JobOptions = Pick<TrainJob, 'data' | 'val' | 'out' | 'resume' | 'log' | 'seed' | 'evalEvery' | 'saveEvery'>;
 
 interface TrainOptions extends JobOptions {
   /** Unset: webgpu where a device can be acquired, else the reference. */
-  backend?: Backend;
+  backend?: TrainBackendName;
   model?: string;
   steps?: number;
   batch?: number;
@@ -137,7 +107,7 @@ export function registerTrainCommand(program: Command): void {
     .option('--eval-every <n>', 'validation loss every n steps (0: only at the end; default: about 10 times per run)', nonNegativeIntArg)
     .option('--save-every <n>', 'checkpoint every n steps (0: only at the end; default: about 10 times per run)', nonNegativeIntArg)
     .option('--log <file>', 'JSON lines, one per step: step, loss, lr, gradNorm, tokensPerSecond, elapsedSeconds[, valLoss]')
-    .addOption(new Option('--backend <name>', 'where the training step runs (default: webgpu where a device can be acquired, else reference)').choices(BACKENDS))
+    .addOption(new Option('--backend <name>', 'where the training step runs (default: webgpu where a device can be acquired, else reference)').choices(TRAIN_BACKENDS))
     .option('--model <name>', 'the model to train when the file declares several')
     .action((model: string, opts: TrainOptions) => train(model, opts));
 }
