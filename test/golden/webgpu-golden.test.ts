@@ -6,7 +6,7 @@
  * through the CLI: `xlstm import-config`, then `xlstm eval` with and without `--backend webgpu`.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,7 +18,7 @@ import { readWeightsFileF32 } from '../../runtime/io/checkpoint-node.js';
 import { tensorToFloat64, tensorToInt32 } from '../../runtime/io/safetensors.js';
 import { readSafetensorsFile } from '../../runtime/io/safetensors-node.js';
 import { WebGpuModel } from '../../runtime/model/webgpu-model.js';
-import { requireBuilt, ROOT, runXlstm } from '../compiler/cli/spawn-xlstm.js';
+import { importGoldenConfig, requireBuilt, ROOT, runXlstmOk } from '../compiler/cli/spawn-xlstm.js';
 import { relativeError } from '../runtime/gpu/gpu-test-kit.js';
 import { SHARED_GOLDEN } from '../compiler/ir/golden-spec.js';
 
@@ -92,14 +92,8 @@ describe('xlstm eval on WebGPU', () => {
     const c = await loadCase(caseDir);
     const work = mkdtempSync(join(tmpdir(), `xlstm-webgpu-eval-${name}-`));
     try {
-      const config = JSON.parse(readFileSync(join(caseDir, 'config.json'), 'utf8')) as { official_config: unknown };
-      writeFileSync(join(work, 'official.json'), JSON.stringify(config.official_config));
-      const run = (...args: string[]) => {
-        const r = runXlstm(work, ...args);
-        if (r.status !== 0) throw new Error(`xlstm ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-        return r;
-      };
-      run('import-config', 'official.json', '-o', 'model.xlstm', '--name', 'Golden');
+      importGoldenConfig(caseDir, work);
+      const run = (...args: string[]) => runXlstmOk(work, ...args);
       const common = ['eval', 'model.xlstm', '--weights', join(caseDir, 'weights.safetensors'), '--inputs', join(caseDir, 'outputs.safetensors')];
       // Dawn may print its own warnings (no Vulkan loader, limits); no note or error of ours
       expect(run(...common, '--out', 'explicit.safetensors', '--backend', 'webgpu', '--step').stderr).not.toContain('xlstm:');

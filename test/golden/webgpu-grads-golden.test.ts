@@ -5,7 +5,7 @@
  * official float32 model itself lands 7e-7 – 5e-6 from these files (golden/README.md). One case also
  * goes through the CLI: `xlstm import-config`, then `xlstm eval --backend webgpu --grads`.
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,7 +14,7 @@ import { acquireNodeDevice } from '../../runtime/device-node.js';
 import { tensorToFloat64 } from '../../runtime/io/safetensors.js';
 import { readSafetensorsFile } from '../../runtime/io/safetensors-node.js';
 import { WebGpuTrainBackend } from '../../runtime/train/webgpu-backend.js';
-import { requireBuilt, runXlstm } from '../compiler/cli/spawn-xlstm.js';
+import { importGoldenConfig, requireBuilt, runXlstmOk } from '../compiler/cli/spawn-xlstm.js';
 import { goldenCaseNames, loadGoldenCase } from '../helpers/golden.js';
 import { failingTensors, gradientErrors } from '../helpers/gradient-compare.js';
 
@@ -53,14 +53,8 @@ describe('xlstm eval --backend webgpu --grads', () => {
     const caseDir = join(import.meta.dirname, '..', 'fixtures', 'golden', 'case_mixed_1_1');
     const work = mkdtempSync(join(tmpdir(), 'xlstm-grads-'));
     try {
-      const config = JSON.parse(readFileSync(join(caseDir, 'config.json'), 'utf8')) as { official_config: unknown };
-      writeFileSync(join(work, 'official.json'), JSON.stringify(config.official_config));
-      const run = (...args: string[]) => {
-        const r = runXlstm(work, ...args);
-        if (r.status !== 0) throw new Error(`xlstm ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-        return r;
-      };
-      run('import-config', 'official.json', '-o', 'model.xlstm', '--name', 'Golden');
+      importGoldenConfig(caseDir, work);
+      const run = (...args: string[]) => runXlstmOk(work, ...args);
       const inputs = join(caseDir, 'outputs.safetensors');
       const r = run('eval', 'model.xlstm', '--weights', join(caseDir, 'weights.safetensors'), '--inputs', inputs, '--out', 'out.safetensors', '--grads', 'grads.safetensors', '--backend', 'webgpu');
       expect(r.stdout).toContain(`wrote grads.safetensors: gradients of ${g.grads.size} parameter tensors`);

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 export const ROOT = join(import.meta.dirname, '..', '..', '..');
@@ -25,4 +25,21 @@ export function runXlstm(cwd: string, ...args: string[]): CliRun {
 /** The non-empty lines of an output. */
 export function lines(text: string): string[] {
   return text.split('\n').filter((l) => l !== '');
+}
+
+/** Runs the CLI in `cwd` and throws with its stderr unless it exits 0. */
+export function runXlstmOk(cwd: string, ...args: string[]): CliRun {
+  const r = runXlstm(cwd, ...args);
+  if (r.status !== 0) throw new Error(`xlstm ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+  return r;
+}
+
+/**
+ * Writes a golden case's `official_config` into `work` and imports it as `work/model.xlstm` (model
+ * `Golden`) through `xlstm import-config`, as a PyTorch user moving a model over would.
+ */
+export function importGoldenConfig(caseDir: string, work: string): void {
+  const config = JSON.parse(readFileSync(join(caseDir, 'config.json'), 'utf8')) as { official_config: unknown };
+  writeFileSync(join(work, 'official.json'), JSON.stringify(config.official_config));
+  runXlstmOk(work, 'import-config', 'official.json', '-o', 'model.xlstm', '--name', 'Golden');
 }
