@@ -1,5 +1,5 @@
 import type { KernelBinding, KernelTarget } from './kernel.js';
-import { mlstmHeadShape, positiveInteger, splitWalk, type MlstmHeadShape, type Walk } from './mlstm-parallel-layout.js';
+import { mlstmHeadShape, positiveInteger, splitWalk, type MlstmCellDims, type MlstmHeadShape, type Walk } from './mlstm-parallel-layout.js';
 import { f32, u32, type WgslConstant } from './wgsl.js';
 
 /**
@@ -7,13 +7,7 @@ import { f32, u32, type WgslConstant } from './wgsl.js';
  * invocation, how each pass's walk splits over dispatches under the loop cap, and the scratch
  * tensors' layouts.
  */
-export interface MlstmParallelBackwardOptions {
-  batch: number;
-  time: number;
-  heads: number;
-  headDim: number;
-  /** The official 1e-6 by default. */
-  eps?: number;
+export interface MlstmParallelBackwardOptions extends MlstmCellDims {
   /** Query rows each invocation of the query pass carries. */
   rowsPerInvocation?: number;
   /** Keys each invocation of the key pass carries. */

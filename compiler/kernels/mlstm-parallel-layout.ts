@@ -22,7 +22,17 @@ export function positiveInteger(kernel: string, what: string, v: number): number
   return v;
 }
 
-export function mlstmHeadShape(o: { batch: number; time: number; heads: number; headDim: number }, kernel: string): MlstmHeadShape {
+/** The shape of an mLSTM cell run, shared by the parallel forward and backward kernels' options. */
+export interface MlstmCellDims {
+  batch: number;
+  time: number;
+  heads: number;
+  headDim: number;
+  /** The official 1e-6 by default. */
+  eps?: number;
+}
+
+export function mlstmHeadShape(o: MlstmCellDims, kernel: string): MlstmHeadShape {
   const { batch: B, time: T, heads: NH, headDim: DH } = o;
   for (const [dim, v] of Object.entries({ B, T, NH, DH })) positiveInteger(kernel, dim, v);
   const VW = DH % 4 === 0 ? 4 : 1;

@@ -1,7 +1,7 @@
 import type { KernelBinding, KernelSpec, KernelTarget } from './kernel.js';
 import { LOG_SIGMOID_WGSL } from './log-sigmoid.js';
 import { NO_MAX, tileDecaySums, vectorCode, walkSlice, workgroupHead } from './mlstm-parallel-codegen.js';
-import { mlstmHeadShape, positiveInteger, splitWalk, walkedSteps, walkSummary, type MlstmHeadShape, type Walk } from './mlstm-parallel-layout.js';
+import { mlstmHeadShape, positiveInteger, splitWalk, walkedSteps, walkSummary, type MlstmCellDims, type MlstmHeadShape, type Walk } from './mlstm-parallel-layout.js';
 import { buildKernel, f32, range, u32 } from './wgsl.js';
 
 /**
@@ -38,13 +38,7 @@ import { buildKernel, f32, range, u32 } from './wgsl.js';
  * h [B·T·I]; with `initialState` cState [B·NH·DH·DH], nState [B·NH·DH], mState [B·NH] (read only);
  * carry [mlstmParallelCarryElements(o, target)] (scratch) when the work is split.
  */
-export interface MlstmParallelOptions {
-  batch: number;
-  time: number;
-  heads: number;
-  headDim: number;
-  /** The official 1e-6 by default. */
-  eps?: number;
+export interface MlstmParallelOptions extends MlstmCellDims {
   /** Query rows each invocation carries (default 8, fewer for wide heads or short sequences). */
   rowsPerInvocation?: number;
   /** Invocations per workgroup (default 8, the SIMD width llvmpipe runs them at). */
