@@ -8,7 +8,7 @@ import { activationWgsl, type ActivationWgsl } from './activation.js';
  */
 
 const GELU_GRAD = `fn gelu_grad(x: f32) -> f32 {
-  return 0.5 * (1.0 + erf_approx(x * 0.70710678118654752)) + x * 0.3989422804014327 * exp(-0.5 * x * x);
+  return 0.5 * erfc_approx(-x * 0.70710678118654752) + x * 0.3989422804014327 * exp(-0.5 * x * x);
 }`;
 
 const SILU_GRAD = `fn silu_grad(x: f32) -> f32 {

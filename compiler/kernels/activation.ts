@@ -13,14 +13,16 @@ export interface ActivationWgsl {
 }
 
 /**
- * erf with |error| ≤ 1.5e-7 (Abramowitz & Stegun 7.1.26); WGSL has no erf. llvmpipe's exp adds up to
- * 4e-6 relative error on top.
+ * erfc with fractional error < 1.2e-7 everywhere (the Chebyshev fit known as `erfcc`, Numerical
+ * Recipes 6.2); WGSL has no erf. GELU is written through erfc, `0.5·x·erfc(−x/√2)`, because the
+ * `1 + erf(x/√2)` form cancels in f32 for negative x and loses all relative accuracy in the tail.
+ * llvmpipe's exp adds up to 4e-6 relative error on top.
  */
-const ERF = `fn erf_approx(x: f32) -> f32 {
-  let a = abs(x);
-  let t = 1.0 / (1.0 + 0.3275911 * a);
-  let poly = t * (0.254829592 + t * (-0.284496736 + t * (1.421413741 + t * (-1.453152027 + t * 1.061405429))));
-  return sign(x) * (1.0 - poly * exp(-a * a));
+const ERFC = `fn erfc_approx(x: f32) -> f32 {
+  let z = abs(x);
+  let t = 1.0 / (1.0 + 0.5 * z);
+  let r = t * exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))));
+  return select(2.0 - r, r, x >= 0.0);
 }`;
 
 const SIGMOID = `fn sigmoid(x: f32) -> f32 {
@@ -29,7 +31,7 @@ const SIGMOID = `fn sigmoid(x: f32) -> f32 {
 
 const ACTIVATIONS: Record<Activation, ActivationWgsl> = {
   gelu: {
-    helpers: [ERF, `fn gelu(x: f32) -> f32 {\n  return 0.5 * x * (1.0 + erf_approx(x * 0.70710678118654752));\n}`],
+    helpers: [ERFC, `fn gelu(x: f32) -> f32 {\n  return 0.5 * x * erfc_approx(-x * 0.70710678118654752);\n}`],
     apply: (x) => `gelu(${x})`,
   },
   swish: { helpers: [SIGMOID], apply: (x) => `${x} * sigmoid(${x})` },
