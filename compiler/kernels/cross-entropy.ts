@@ -50,6 +50,9 @@ function rowKernel(o: CrossEntropyOptions, name: string, target: KernelTarget): 
   ];
   if (o.gradient) bindings.push({ name: 'dLogits', access: 'read_write', type: 'f32', elements: rows * V, ...view });
   const lanes = (v: string, combine: string): string => (vec ? `${combine}(${combine}(${v}.x, ${v}.y), ${combine}(${v}.z, ${v}.w))` : v);
+  const index = vec ? 'vec4<i32>(4 * i32(k)) + vec4<i32>(0, 1, 2, 3)' : 'i32(k)';
+  const isTarget = `${index} == ${vec ? 'vec4<i32>(t)' : 't'}`;
+  const horizontal = (v: string): string => (vec ? `dot(${v}, vec4<f32>(1.0))` : v);
   const body = [
     'let base = wg * UNITS;',
     // any element of the row is a valid start for its maximum (invocations past the row repeat one)
@@ -58,12 +61,21 @@ function rowKernel(o: CrossEntropyOptions, name: string, target: KernelTarget): 
     `redMax[lid] = ${lanes('top', 'max')};`,
     ...workgroupReduce('redMax', size, (a, b) => `max(${a}, ${b})`),
     'let rowMax = redMax[0];',
-    `var total = ${scalar}(0.0);`,
-    `for (var k = lid; k < UNITS; k += WORKGROUP_INVOCATIONS) { total += exp(logits[base + k] - ${scalar}(rowMax)); }`,
-    `redSum[lid] = ${vec ? 'dot(total, vec4<f32>(1.0))' : 'total'};`,
-    ...workgroupReduce('redSum', size, (a, b) => `${a} + ${b}`),
-    'let lse = rowMax + log(redSum[0]);',
     'let t = targets[wg];',
+    `var total = ${scalar}(0.0);`,
+    // with the gradient, also the sum over the non-target entries: the target's p − 1 = −rest / total
+    // then needs no subtraction that cancels when p is close to 1
+    ...(o.gradient ? [`var rest = ${scalar}(0.0);`] : []),
+    'for (var k = lid; k < UNITS; k += WORKGROUP_INVOCATIONS) {',
+    `  let e = exp(logits[base + k] - ${scalar}(rowMax));`,
+    '  total += e;',
+    ...(o.gradient ? [`  rest += select(e, ${scalar}(0.0), ${isTarget});`] : []),
+    '}',
+    `redSum[lid] = ${horizontal('total')};`,
+    ...(o.gradient ? [`redRest[lid] = ${horizontal('rest')};`] : []),
+    ...workgroupReduce('redSum', size, (a, b) => `${a} + ${b}`),
+    ...(o.gradient ? workgroupReduce('redRest', size, (a, b) => `${a} + ${b}`) : []),
+    'let lse = rowMax + log(redSum[0]);',
     'let valid = t >= 0 && t < i32(V);',
     'if (lid == 0u) {',
     '  let at = wg * V + u32(clamp(t, 0, i32(V) - 1));',
@@ -73,11 +85,10 @@ function rowKernel(o: CrossEntropyOptions, name: string, target: KernelTarget): 
     '}',
   ];
   if (o.gradient) {
-    const index = vec ? 'vec4<i32>(4 * i32(k)) + vec4<i32>(0, 1, 2, 3)' : 'i32(k)';
     body.push(
+      'let targetGrad = -(redRest[0] / redSum[0]) * INV_ROWS;',
       'for (var k = lid; k < UNITS; k += WORKGROUP_INVOCATIONS) {',
-      `  let hit = select(${scalar}(0.0), ${scalar}(INV_ROWS), ${index} == ${vec ? 'vec4<i32>(t)' : 't'});`,
-      `  dLogits[base + k] = exp(logits[base + k] - ${scalar}(lse)) * INV_ROWS - hit;`,
+      `  dLogits[base + k] = select(exp(logits[base + k] - ${scalar}(lse)) * INV_ROWS, ${scalar}(targetGrad), ${isTarget});`,
       '}',
     );
   }
@@ -90,7 +101,7 @@ function rowKernel(o: CrossEntropyOptions, name: string, target: KernelTarget): 
       constants: { UNITS: u32(units), V: u32(V), INV_ROWS: f32(1 / rows) },
       // one array per reduction: a value read before a barrier is never overwritten after it (see
       // sample-token.ts for the llvmpipe behaviour this avoids)
-      workgroupVars: { redMax: `array<f32, ${size}>`, redSum: `array<f32, ${size}>` },
+      workgroupVars: { redMax: `array<f32, ${size}>`, redSum: `array<f32, ${size}>`, ...(o.gradient ? { redRest: `array<f32, ${size}>` } : {}) },
       workgroupSize: size,
       workgroups: rows,
       loopIterations: passes * (Math.ceil(units / size) + 1),
